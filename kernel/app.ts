@@ -1,0 +1,92 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { KernelServices } from './kernel.ts'
+import { installErrorHandling } from './http/error-handler.ts'
+import { installRouteRules, type GateDeps } from './http/route-rules.ts'
+import { instrument } from './metrics.ts'
+import authRoutes from './routes/auth.ts'
+import meRoutes from './routes/me.ts'
+import userRoutes from './routes/users.ts'
+import roleRoutes from './routes/roles.ts'
+import apiKeyRoutes from './routes/api-keys.ts'
+import auditRoutes from './routes/audit.ts'
+import tenantRoutes from './routes/tenants.ts'
+import healthRoutes, { type ReadinessCheck } from './routes/health.ts'
+
+export interface AppOptions {
+  readinessChecks?: ReadinessCheck[]
+  extraChecks?: GateDeps['extraChecks']
+  /** Extra route registrations (plugins); run after the kernel's own routes. */
+  register?: (app: FastifyInstance) => Promise<void>
+  rateLimitRedis?: unknown
+}
+
+/**
+ * One HTTP app generation. The kernel services outlive it: a new generation can be built
+ * against the same services (new plugin set) and swapped in without a restart.
+ */
+export async function buildApp(k: KernelServices, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: k.logger as unknown as FastifyBaseLogger,
+    // Per-request lines are noise at our volume; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: k.config.bodyLimit,
+    trustProxy: process.env.TRUST_PROXY === 'true',
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ajv: {
+      // Reject unknown fields instead of silently dropping them, so a typo is a 400.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  })
+
+  installErrorHandling(app)
+  installRouteRules(app, { authenticate: k.authenticate, rbac: k.rbac, catalogue: k.catalogue, extraChecks: options.extraChecks })
+  instrument(app, k.metrics)
+
+  await app.register(cookie)
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // Self-hosters often serve plain http on a LAN address: do not force https subresources.
+        upgradeInsecureRequests: null,
+      },
+    },
+  })
+  await app.register(rateLimit, {
+    global: false,
+    ...(options.rateLimitRedis ? { redis: options.rateLimitRedis as any } : {}),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      error: { code: 'rate_limited', message: `Too many attempts, try again in ${Math.ceil(ctx.ttl / 1000)} s` },
+    }),
+  })
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Sapa API', version: '1', description: 'Multi-tenant WhatsApp CRM. Authenticate with the session cookie (+ x-csrf-token) or `Authorization: Bearer sapa_…`.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  })
+  await app.register(async (docs) => {
+    docs.decorate('sapaTrustedPublic', true)
+    await docs.register(swaggerUi, { routePrefix: '/docs' })
+  })
+
+  for (const routes of [authRoutes, meRoutes, userRoutes, roleRoutes, apiKeyRoutes, auditRoutes, tenantRoutes]) {
+    await app.register(async (scope) => routes(scope, k))
+  }
+  await app.register(async (scope) => healthRoutes(scope, k, options.readinessChecks))
+  if (options.register) await options.register(app)
+  return app
+}

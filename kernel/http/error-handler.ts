@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { AppError, type ErrorBody } from '../errors.ts'
+
+// Fastify's own errors mapped to stable codes; anything unknown becomes a bare 500.
+const FASTIFY_CODES: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the body as application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'The Content-Length header does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json', 'The JSON body is empty'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'The body is not valid JSON'],
+  FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported_media_type', 'The Content-Type header is not valid'],
+}
+
+function body(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } }
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError & { validationContext?: string }, req, reply) => {
+    if (err instanceof AppError) {
+      return reply.status(err.statusCode).send(body(err.code, err.message, err.details))
+    }
+    if (err.validation) {
+      const details = err.validation.map((v) => ({
+        in: err.validationContext,
+        field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v.params as any)?.missingProperty || (v.params as any)?.additionalProperty || '',
+        problem: v.keyword === 'additionalProperties' ? `unknown field "${(v.params as any).additionalProperty}"` : v.message,
+      }))
+      return reply.status(400).send(body('validation_failed', 'The request is not valid', details))
+    }
+    const known = err.code ? FASTIFY_CODES[err.code] : undefined
+    if (known) return reply.status(known[0]).send(body(known[1], known[2]))
+    // JSON parse errors from secure-json-parse (__proto__ / constructor keys) and bad JSON.
+    if (err instanceof SyntaxError || /prototype|constructor/i.test(err.message ?? '') && (err.statusCode ?? 500) === 400) {
+      return reply.status(400).send(body('invalid_json', 'The body is not valid JSON or contains a forbidden key'))
+    }
+    if (err.statusCode === 429) return reply.status(429).send(body('rate_limited', 'Too many attempts, try again in a minute'))
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send(body('bad_request', 'The request could not be processed'))
+    }
+    req.log.error({ err }, 'unhandled error')
+    return reply.status(500).send(body('internal_error', 'Something went wrong on our side'))
+  })
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send(body('route_not_found', `No route ${req.method} ${req.url.split('?')[0]}`))
+  })
+}

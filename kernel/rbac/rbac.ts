@@ -1,0 +1,112 @@
+import { newEnforcer, newModelFromString, type Enforcer } from 'casbin'
+import { PREDEFINED_ROLES, isPredefinedRole, predefinedRole } from './roles.ts'
+import type { PermissionCatalogue } from './catalogue.ts'
+
+// Permission rules are tenant-independent (domain "*") and only custom roles carry a tenant:
+// STACK-NOTES measured that per-tenant copies of the predefined rules make enforcement
+// collapse at a thousand tenants. A user's role in a tenant lives on the membership row
+// (exactly one per tenant), so the subject of a check is the role, not the user.
+const MODEL = `
+[request_definition]
+r = sub, dom, obj
+
+[policy_definition]
+p = sub, dom, obj
+
+[role_definition]
+g = _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = g(r.sub, p.sub) && (p.dom == "*" || p.dom == r.dom) && r.obj == p.obj
+`
+
+export interface CustomRoleRecord {
+  id: string
+  tenantId: string
+  name: string
+  level: number
+  permissions: string[]
+}
+
+export interface RoleInfo {
+  key: string // predefined key or custom role id
+  name: string
+  level: number
+  custom: boolean
+}
+
+export class Rbac {
+  private constructor(
+    private readonly enforcer: Enforcer,
+    private readonly catalogue: PermissionCatalogue,
+    private readonly custom = new Map<string, CustomRoleRecord>(),
+  ) {}
+
+  static async create(catalogue: PermissionCatalogue, customRoles: CustomRoleRecord[] = []): Promise<Rbac> {
+    const enforcer = await newEnforcer(newModelFromString(MODEL))
+    const rbac = new Rbac(enforcer, catalogue)
+    // Each level inherits the one below it.
+    const links = PREDEFINED_ROLES.slice(0, -1).map((role, i) => [role.key, PREDEFINED_ROLES[i + 1].key])
+    await enforcer.addGroupingPolicies(links)
+    await rbac.reloadPredefined()
+    for (const role of customRoles) await rbac.setCustomRole(role)
+    return rbac
+  }
+
+  /** Re-read the predefined grants from the catalogue (a plugin was added or removed). */
+  async reloadPredefined(): Promise<void> {
+    const current = (await this.enforcer.getPolicy()).filter(([, dom]) => dom === '*')
+    if (current.length) await this.enforcer.removePolicies(current)
+    const rules = this.catalogue.grantPairs().map(([role, key]) => [role, '*', key])
+    if (rules.length) await this.enforcer.addPolicies(rules)
+  }
+
+  async setCustomRole(role: CustomRoleRecord): Promise<void> {
+    await this.removeCustomRole(role.id)
+    this.custom.set(role.id, role)
+    const rules = role.permissions.map((key) => [role.id, role.tenantId, key])
+    if (rules.length) await this.enforcer.addPolicies(rules)
+  }
+
+  async removeCustomRole(id: string): Promise<void> {
+    this.custom.delete(id)
+    await this.enforcer.removeFilteredPolicy(0, id)
+  }
+
+  /** Tenant-scoped check. Platform permissions are decided by the operator flag, not here. */
+  can(role: string, tenantId: string, permission: string): boolean {
+    if (!this.roleExists(role, tenantId)) return false
+    return this.enforcer.enforceSync(role, tenantId, permission)
+  }
+
+  permissionsOf(role: string, tenantId: string): string[] {
+    return this.catalogue
+      .list()
+      .filter((e) => e.scope === 'tenant' && this.can(role, tenantId, e.key))
+      .map((e) => e.key)
+  }
+
+  roleExists(role: string, tenantId: string): boolean {
+    return isPredefinedRole(role) || this.custom.get(role)?.tenantId === tenantId
+  }
+
+  /** The role as seen from a tenant; a custom role of another tenant does not exist there. */
+  role(role: string, tenantId: string): RoleInfo | undefined {
+    const predefined = predefinedRole(role)
+    if (predefined) return { key: predefined.key, name: predefined.name, level: predefined.level, custom: false }
+    const custom = this.custom.get(role)
+    if (custom && custom.tenantId === tenantId) return { key: custom.id, name: custom.name, level: custom.level, custom: true }
+    return undefined
+  }
+
+  levelOf(role: string, tenantId: string): number {
+    return this.role(role, tenantId)?.level ?? 0
+  }
+
+  customRolesOf(tenantId: string): CustomRoleRecord[] {
+    return [...this.custom.values()].filter((r) => r.tenantId === tenantId)
+  }
+}

@@ -1,0 +1,38 @@
+import { loadConfig } from '../kernel/config.ts'
+import { createKernel } from '../kernel/kernel.ts'
+import { buildApp } from '../kernel/app.ts'
+import { ensureDemoTenant } from '../kernel/bootstrap.ts'
+import { fail } from './cli.ts'
+
+const started = performance.now()
+try {
+  const config = loadConfig()
+  const kernel = await createKernel(config)
+  const demo = await ensureDemoTenant(kernel.services)
+  const app = await buildApp(kernel.services)
+  await app.listen({ port: config.port, host: config.host })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const url = config.publicUrl.replace(`:${config.port}`, `:${port}`)
+  const seconds = ((performance.now() - started) / 1000).toFixed(2)
+  console.log(`\nSapa is ready at ${url} (${config.mode} mode, ready in ${seconds} s)`)
+  if (demo) {
+    console.log('\nA demo workspace was created. Sign in with (shown only this once):')
+    console.log(`  email:    ${demo.email}`)
+    console.log(`  password: ${demo.password}\n`)
+  }
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    kernel.services.logger.info({ signal }, 'shutting down')
+    await app.close()
+    await kernel.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+} catch (err) {
+  fail(err)
+}
