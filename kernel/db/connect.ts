@@ -11,6 +11,8 @@ export interface DbHandle {
   db: Db
   kind: 'postgres' | 'pglite'
   close(): Promise<void>
+  /** PGlite only: the whole database as a tarball, to start copies from (tests). */
+  dump?(): Promise<Blob>
 }
 
 // pg returns bigint counts as strings by default; our counts fit a JS number.
@@ -40,6 +42,7 @@ export function connectPglite(options: { dataDir?: string; loadDataDir?: Blob } 
   return {
     db,
     kind: 'pglite',
+    dump: () => pglite.dumpDataDir('none'),
     async close() {
       await db.destroy()
       if (!pglite.closed) await pglite.close()

@@ -31,6 +31,7 @@ export default async function authRoutes(app: FastifyInstance, k: KernelServices
       rateLimit: {
         max: config.loginRateLimit.max,
         timeWindow: config.loginRateLimit.windowMs,
+        hook: 'preHandler', // after body parsing, so the key can include the email
         // Per address and account: one attacker cannot lock everyone out, nor spray one account.
         keyGenerator: (req: any) => `${req.ip}|${String(req.body?.email ?? '').trim().toLowerCase()}`,
       },
