@@ -25,7 +25,16 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Set on contexts whose routes come from trusted third-party code (docs UI): treated as public. */
     sapaTrustedPublic?: boolean
+    /** Every route registered under the rules: tests enumerate them (the cross-tenant suite). */
+    sapaRoutes: RegisteredRoute[]
   }
+}
+
+export interface RegisteredRoute {
+  method: string
+  url: string
+  config: NonNullable<RouteOptions['config']>
+  schema: NonNullable<RouteOptions['schema']>
 }
 
 export interface GateDeps {
@@ -57,6 +66,9 @@ export function installRouteRules(app: FastifyInstance, deps: GateDeps): void {
     return principalCan(deps, this.principal, permission)
   })
 
+  const registered: RegisteredRoute[] = []
+  app.decorate('sapaRoutes', registered)
+
   app.addHook('onRoute', function (this: FastifyInstance, route) {
     const config = (route.config ?? {}) as NonNullable<RouteOptions['config']>
     const where = `${[route.method].flat().join(',')} ${route.url}`
@@ -81,6 +93,7 @@ export function installRouteRules(app: FastifyInstance, deps: GateDeps): void {
       ...lintSchema(schema.body, 'body'),
     ]
     if (problems.length) throw new Error(`Route ${where} has a loose schema: ${problems.join('; ')}`)
+    for (const method of methods) registered.push({ method, url: route.url, config, schema })
 
     if (config.public && !config.permission) return
     const permission = config.permission!
