@@ -22,7 +22,6 @@ export interface AppOptions {
   extraChecks?: GateDeps['extraChecks']
   /** Extra route registrations (plugins); run after the kernel's own routes. */
   register?: (app: FastifyInstance) => Promise<void>
-  rateLimitRedis?: unknown
 }
 
 /**
@@ -65,7 +64,8 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
   })
   await app.register(rateLimit, {
     global: false,
-    ...(options.rateLimitRedis ? { redis: options.rateLimitRedis as any } : {}),
+    // Counted in Redis when there is one, so the limit holds across every web node.
+    ...(k.redis ? { redis: k.redis } : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       error: { code: 'rate_limited', message: `Too many attempts, try again in ${Math.ceil(ctx.ttl / 1000)} s` },
@@ -86,7 +86,8 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
   for (const routes of [authRoutes, meRoutes, userRoutes, roleRoutes, apiKeyRoutes, auditRoutes, tenantRoutes]) {
     await app.register(async (scope) => routes(scope, k))
   }
-  await app.register(async (scope) => healthRoutes(scope, k, options.readinessChecks))
+  const redisCheck = k.redis ? [{ name: 'redis', check: async () => void (await k.redis!.ping()) }] : []
+  await app.register(async (scope) => healthRoutes(scope, k, [...redisCheck, ...(options.readinessChecks ?? [])]))
   if (options.register) await options.register(app)
   return app
 }

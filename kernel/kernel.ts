@@ -1,5 +1,6 @@
 import { createContainer, asValue, InjectionMode, type AwilixContainer } from 'awilix'
 import { pino, type Logger } from 'pino'
+import { Redis } from 'ioredis'
 import type { Config } from './config.ts'
 import { connectPglite, connectPostgres, type Db, type DbHandle } from './db/connect.ts'
 import { migrateFolder, kernelMigrationsDir } from './db/migrate.ts'
@@ -26,6 +27,8 @@ export interface KernelServices {
   authenticate: Authenticate
   secrets: Secrets
   metrics: Metrics
+  /** Shared Redis client in server mode (rate limits, readiness); null when embedded. */
+  redis: Redis | null
 }
 
 export interface Kernel {
@@ -74,11 +77,13 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
       authenticate: asValue(createAuthenticator({ db: handle.db, clock })),
       secrets: asValue(createSecrets(config.appSecret)),
       metrics: asValue(createMetrics()),
+      redis: asValue(config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false }) : null),
     })
     return {
       container,
       services: container.cradle,
       async close() {
+        await container.cradle.redis?.quit().catch(() => {})
         await container.dispose()
         await handle.close()
       },

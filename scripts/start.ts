@@ -8,7 +8,9 @@ const started = performance.now()
 try {
   const config = loadConfig()
   const kernel = await createKernel(config)
-  const demo = await ensureDemoTenant(kernel.services)
+  // Embedded mode is for trying Sapa: it seeds a demo workspace. A server starts empty.
+  const demo = config.mode === 'embedded' || process.env.SAPA_DEMO === 'true' ? await ensureDemoTenant(kernel.services) : null
+  const empty = !demo && !(await kernel.services.db('tenants').first('id'))
   const app = await buildApp(kernel.services)
   await app.listen({ port: config.port, host: config.host })
   const address = app.server.address()
@@ -21,6 +23,7 @@ try {
     console.log(`  email:    ${demo.email}`)
     console.log(`  password: ${demo.password}\n`)
   }
+  if (empty) console.log('No workspace exists yet: create one with  npm run create-admin -- --tenant <slug> --email <email>\n')
 
   let stopping = false
   const stop = async (signal: string) => {
