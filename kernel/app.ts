@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import cookie from '@fastify/cookie'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
@@ -16,12 +16,15 @@ import apiKeyRoutes from './routes/api-keys.ts'
 import auditRoutes from './routes/audit.ts'
 import tenantRoutes from './routes/tenants.ts'
 import healthRoutes, { type ReadinessCheck } from './routes/health.ts'
+import pluginRoutes from './routes/plugins.ts'
+import uiRoutes from './routes/ui.ts'
+import { pluginEnabledGate } from './plugins/gate.ts'
 
 export interface AppOptions {
   readinessChecks?: ReadinessCheck[]
   extraChecks?: GateDeps['extraChecks']
-  /** Extra route registrations (plugins); run after the kernel's own routes. */
-  register?: (app: FastifyInstance) => Promise<void>
+  /** The generation server hands in a factory so it, not Fastify, owns the listening socket. */
+  serverFactory?: FastifyServerFactory
 }
 
 /**
@@ -38,6 +41,7 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     ajv: {
       // Reject unknown fields instead of silently dropping them, so a typo is a 400.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
@@ -45,7 +49,12 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
   })
 
   installErrorHandling(app)
-  installRouteRules(app, { authenticate: k.authenticate, rbac: k.rbac, catalogue: k.catalogue, extraChecks: options.extraChecks })
+  installRouteRules(app, {
+    authenticate: k.authenticate,
+    rbac: k.rbac,
+    catalogue: k.catalogue,
+    extraChecks: [pluginEnabledGate(k.enablement), ...(options.extraChecks ?? [])],
+  })
   instrument(app, k.metrics)
 
   await app.register(cookie)
@@ -83,11 +92,12 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
 
-  for (const routes of [authRoutes, meRoutes, userRoutes, roleRoutes, apiKeyRoutes, auditRoutes, tenantRoutes]) {
+  for (const routes of [authRoutes, meRoutes, userRoutes, roleRoutes, apiKeyRoutes, auditRoutes, tenantRoutes, pluginRoutes, uiRoutes]) {
     await app.register(async (scope) => routes(scope, k))
   }
+  k.realtime.register(app)
+  await k.plugins.registerRoutes(app)
   const redisCheck = k.redis ? [{ name: 'redis', check: async () => void (await k.redis!.ping()) }] : []
   await app.register(async (scope) => healthRoutes(scope, k, [...redisCheck, ...(options.readinessChecks ?? [])]))
-  if (options.register) await options.register(app)
   return app
 }

@@ -10,6 +10,10 @@ export interface Config {
   dataDir: string
   databaseUrl?: string
   redisUrl?: string
+  /** Namespace of every Redis key and channel, so several deployments (or tests) share a Redis. */
+  redisPrefix: string
+  /** Extra folders holding plugins (SAPA_PLUGIN_DIRS, separated by the path delimiter). */
+  pluginDirs: string[]
   appSecret: string
   publicUrl: string
   sessionTtlMs: number
@@ -101,6 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     redisUrl,
+    redisPrefix: env.REDIS_PREFIX || 'sapa',
+    pluginDirs: (env.SAPA_PLUGIN_DIRS ?? '').split(path.delimiter).filter(Boolean).map((d) => path.resolve(d)),
     appSecret,
     publicUrl,
     sessionTtlMs: int(env, 'SESSION_TTL_HOURS', 24 * 7, 1, 24 * 365) * 3600_000,

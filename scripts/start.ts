@@ -1,6 +1,6 @@
 import { loadConfig } from '../kernel/config.ts'
 import { createKernel } from '../kernel/kernel.ts'
-import { buildApp } from '../kernel/app.ts'
+import { createKernelServer } from '../kernel/start-server.ts'
 import { ensureDemoTenant } from '../kernel/bootstrap.ts'
 import { fail } from './cli.ts'
 
@@ -11,10 +11,8 @@ try {
   // Embedded mode is for trying Sapa: it seeds a demo workspace. A server starts empty.
   const demo = config.mode === 'embedded' || process.env.SAPA_DEMO === 'true' ? await ensureDemoTenant(kernel.services) : null
   const empty = !demo && !(await kernel.services.db('tenants').first('id'))
-  const app = await buildApp(kernel.services)
-  await app.listen({ port: config.port, host: config.host })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
+  const server = await createKernelServer(kernel)
+  const port = await server.listen(config.port, config.host)
   const url = config.publicUrl.replace(`:${config.port}`, `:${port}`)
   const seconds = ((performance.now() - started) / 1000).toFixed(2)
   console.log(`\nSapa is ready at ${url} (${config.mode} mode, ready in ${seconds} s)`)
@@ -30,7 +28,7 @@ try {
     if (stopping) return
     stopping = true
     kernel.services.logger.info({ signal }, 'shutting down')
-    await app.close()
+    await server.close()
     await kernel.close()
     process.exit(0)
   }

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors.ts'
+import { isUuid } from '../db/ids.ts'
 
 /**
  * Opaque cursors for keyset pagination. Lists order by a UUIDv7 id (time-ordered), so the
@@ -9,7 +10,8 @@ export const encodeCursor = (value: string): string => Buffer.from(value).toStri
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined
   const value = Buffer.from(cursor, 'base64url').toString()
-  if (!/^[0-9a-f-]{36}$/i.test(value)) throw badRequest('invalid_cursor', 'The cursor is not valid')
+  // A real uuid, not just 36 hex-or-dash characters: anything else reaches Postgres' uuid cast as a 500.
+  if (!isUuid(value)) throw badRequest('invalid_cursor', 'The cursor is not valid')
   return value
 }
 

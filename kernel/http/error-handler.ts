@@ -21,11 +21,18 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.status(err.statusCode).send(body(err.code, err.message, err.details))
     }
     if (err.validation) {
-      const details = err.validation.map((v) => ({
-        in: err.validationContext,
-        field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v.params as any)?.missingProperty || (v.params as any)?.additionalProperty || '',
-        problem: v.keyword === 'additionalProperties' ? `unknown field "${(v.params as any).additionalProperty}"` : v.message,
-      }))
+      const details = err.validation.map((v) => {
+        // A missing or unknown property is reported on its parent object: name the property
+        // itself (admin.email, not admin), so nested mistakes are as clear as top-level ones.
+        const property = (v.params as any)?.missingProperty ?? (v.params as any)?.additionalProperty
+        const path = (v.instancePath || '').replace(/^\//, '').split('/').filter(Boolean)
+        if (property !== undefined && (v.keyword === 'required' || v.keyword === 'additionalProperties' || v.keyword === 'dependencies')) path.push(property)
+        return {
+          in: err.validationContext,
+          field: path.join('.'),
+          problem: v.keyword === 'additionalProperties' ? `unknown field "${(v.params as any).additionalProperty}"` : v.message,
+        }
+      })
       return reply.status(400).send(body('validation_failed', 'The request is not valid', details))
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined

@@ -71,6 +71,9 @@ export function installRouteRules(app: FastifyInstance, deps: GateDeps): void {
 
   app.addHook('onRoute', function (this: FastifyInstance, route) {
     const config = (route.config ?? {}) as NonNullable<RouteOptions['config']>
+    // Routes registered inside a plugin's scope belong to it (the plugin-enabled gate reads this).
+    if (this.sapaPlugin && !config.plugin) config.plugin = this.sapaPlugin
+    route.config = config
     const where = `${[route.method].flat().join(',')} ${route.url}`
     if (this.sapaTrustedPublic) return
     if (route.method === 'HEAD') return // Fastify's automatic HEAD twin of a GET route

@@ -39,6 +39,9 @@ export interface RoleInfo {
 }
 
 export class Rbac {
+  /** Told after a custom role changed here, so the kernel can tell the other nodes. */
+  onCustomRoleChanged: ((id: string) => Promise<void>) | null = null
+
   private constructor(
     private readonly enforcer: Enforcer,
     private readonly catalogue: PermissionCatalogue,

@@ -42,6 +42,7 @@ export type AnyFastifyInstance = FastifyInstance<any, any, any, any, any>
 export interface Realtime {
   /** Topics are `kind` or `kind:<id>`. `tenant` is built in: any authenticated member. */
   defineTopic(kind: string, definition: TopicDefinition): void
+  undefineTopic(kind: string): void
   /** Sends `{ topic, event, data }` to every socket of `tenantId` subscribed to `topic`, on every node. */
   publish(tenantId: string, topic: string, event: string, data: unknown): Promise<void>
   /**
@@ -363,6 +364,10 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   return {
     defineTopic(kind, definition) {
       topics.define(kind, definition)
+    },
+
+    undefineTopic(kind) {
+      topics.undefine(kind)
     },
 
     async publish(tenantId, topic, event, data) {

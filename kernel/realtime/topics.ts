@@ -37,6 +37,11 @@ export class TopicRegistry {
     this.definitions.set(kind, { ...definition })
   }
 
+  /** A plugin unloading takes its topics with it (existing subscriptions simply stop receiving). */
+  undefine(kind: string): void {
+    this.definitions.delete(kind)
+  }
+
   /** Whether `identity` may subscribe to `topic` now. Never throws: a failing check is a refusal. */
   async check(identity: RealtimeIdentity, topic: ParsedTopic): Promise<TopicCheck> {
     const definition = this.definitions.get(topic.kind)

@@ -8,6 +8,8 @@ import { actorLevel, assertPermissionsHeld } from '../services/roles.ts'
 import { CustomRole, Membership, ApiKey } from '../models.ts'
 
 const permissionList = { type: 'array', maxItems: 1000, uniqueItems: true, items: str(128, 1) } as const
+// Names are trimmed before they are stored: a blank one would become an empty, unselectable role.
+const roleName = { ...str(64, 1), pattern: '\\S' } as const
 const roleIdParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: str(64, 1) } } as const
 
 export default async function roleRoutes(app: FastifyInstance, k: KernelServices) {
@@ -39,6 +41,7 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
     const role = await CustomRole.of(tenantId).findById(id)
     if (role) await rbac.setCustomRole({ id: role.id, tenantId, name: role.name, level: role.level, permissions: role.permissions })
     else await rbac.removeCustomRole(id)
+    await rbac.onCustomRoleChanged?.(id)
   }
 
   app.get('/api/roles', { schema: { tags: ['roles'] }, config: { permission: 'kernel.roles.view' } }, async (req) => {
@@ -61,7 +64,7 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
         additionalProperties: false,
         required: ['name', 'level'],
         properties: {
-          name: str(64, 1),
+          name: roleName,
           description: str(500),
           level: { type: 'integer', minimum: 1, maximum: 9 },
           permissions: permissionList,
@@ -100,7 +103,7 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
         type: 'object',
         additionalProperties: false,
         minProperties: 1,
-        properties: { name: str(64, 1), description: str(500), level: { type: 'integer', minimum: 1, maximum: 9 }, permissions: permissionList },
+        properties: { name: roleName, description: str(500), level: { type: 'integer', minimum: 1, maximum: 9 }, permissions: permissionList },
       },
     },
     config: { permission: 'kernel.roles.manage' },
@@ -120,6 +123,8 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
         if (taken) throw new AppError(409, 'role_name_taken', `A role named "${req.body.name}" already exists`, { field: 'name' })
       }
       const patch: Record<string, unknown> = { ...req.body, updated_at: k.clock.now() }
+      // Trimmed as on create, or " Sales" and "Sales" could both exist.
+      if (req.body.name !== undefined) patch.name = req.body.name.trim()
       if (req.body.permissions) patch.permissions = JSON.stringify(req.body.permissions)
       await trx('custom_roles').where({ id: role.id, tenant_id: tenantId }).update(patch)
       await audit.record(trx, req, { tenantId, action: 'kernel.role.updated', targetType: 'role', targetId: role.id, summary: { ...req.body, permissions: req.body.permissions?.length } })

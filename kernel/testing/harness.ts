@@ -2,12 +2,20 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import type { Response as InjectResponse } from 'light-my-request'
 import { pino } from 'pino'
 import { loadConfig, type Config } from '../config.ts'
-import { createKernel, type Kernel, type KernelServices } from '../kernel.ts'
-import { buildApp, type AppOptions } from '../app.ts'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { createKernel, migrateKernel, type Kernel, type KernelServices } from '../kernel.ts'
+import type { AppOptions } from '../app.ts'
+import { createKernelServer } from '../start-server.ts'
+import type { GenerationServer } from '../server.ts'
+import { kernelMigrationsDir, migrateFolder } from '../db/migrate.ts'
+import { readDescriptor, sortByDependencies, type PluginDescriptor } from '../plugins/descriptor.ts'
 import { ManualClock } from '../clock.ts'
 import { newId } from '../db/ids.ts'
 import { hashPassword } from '../auth/passwords.ts'
-import { openTestDatabase, kernelTemplate, type TemplateSpec } from './database.ts'
+import { openTestDatabase, type TemplateSpec } from './database.ts'
 
 /** What a test needs from its runner: somewhere to hang clean-up (tap's `t` fits). */
 export interface TestLike {
@@ -39,10 +47,23 @@ export interface TestSession {
 }
 
 export interface TestKernelOptions {
+  /** Plugin folders to load (each with a package.json `sapa` key). Default: none — kernel only. */
+  plugins?: string[]
   config?: Partial<Config>
-  app?: AppOptions
-  template?: TemplateSpec
+  app?: Omit<AppOptions, 'serverFactory'>
   clock?: ManualClock
+}
+
+/** The template for a plugin set: kernel migrations, then each plugin's in dependency order. */
+export function templateFor(plugins: PluginDescriptor[]): TemplateSpec {
+  const sorted = sortByDependencies(plugins)
+  return {
+    migrationDirs: [kernelMigrationsDir, ...sorted.map((p) => path.join(p.dir, 'migrations'))],
+    async migrate(db) {
+      await migrateKernel(db)
+      for (const p of sorted) await migrateFolder(db, p.name, path.join(p.dir, 'migrations'))
+    },
+  }
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple'
@@ -51,7 +72,9 @@ let passwordHash: Promise<string> | undefined
 export interface TestKernel {
   kernel: Kernel
   services: KernelServices
-  app: FastifyInstance
+  server: GenerationServer
+  /** The current app generation (changes when plugins are installed or reloaded). */
+  readonly app: FastifyInstance
   clock: ManualClock
   inject: Injector
   createTenant(slug?: string): Promise<TestTenant>
@@ -68,22 +91,27 @@ let counter = 0
  * TEST_DATABASE_URL is set, PGlite otherwise) with a manual clock; closes it on teardown.
  */
 export async function createTestKernel(t: TestLike, options: TestKernelOptions = {}): Promise<TestKernel> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sapa-test-'))
   const config: Config = {
-    ...loadConfig({ APP_SECRET: 'test-secret-test-secret-test-secret-0123', LOG_LEVEL: 'silent' }),
+    ...loadConfig({ APP_SECRET: 'test-secret-test-secret-test-secret-0123', LOG_LEVEL: 'silent', DATA_DIR: dataDir }),
+    redisUrl: process.env.TEST_REDIS_URL || undefined,
+    redisPrefix: `sapa-test-${randomBytes(4).toString('hex')}`,
     loginRateLimit: { max: 1000, windowMs: 60_000 },
     ...options.config,
   }
   const clock = options.clock ?? new ManualClock(new Date())
-  const dbHandle = await openTestDatabase(options.template ?? kernelTemplate)
-  const kernel = await createKernel(config, { clock, dbHandle, migrate: false, logger: pino({ level: 'silent' }) })
-  const app = await buildApp(kernel.services, options.app)
-  await app.ready()
+  const plugins = (options.plugins ?? []).map((dir) => readDescriptor(path.resolve(dir), 'dirs'))
+  const dbHandle = await openTestDatabase(templateFor(plugins))
+  const kernel = await createKernel(config, { clock, dbHandle, migrate: false, logger: pino({ level: 'silent' }), plugins })
+  const server = await createKernelServer(kernel, options.app)
   t.teardown(async () => {
-    await app.close()
+    await server.close()
     await kernel.close()
+    rmSync(dataDir, { recursive: true, force: true })
   })
   const { db } = kernel.services
-  const inject: Injector = (opts) => app.inject(opts)
+  const inject: Injector = (opts) => server.app.inject(opts)
+  const app = { inject: (opts: InjectOptions) => server.app.inject(opts) }
 
   async function createTenant(slug = `t${++counter}-${newId().slice(-6)}`): Promise<TestTenant> {
     const row = { id: newId(), name: `Tenant ${slug}`, slug, timezone: 'Asia/Jakarta', locale: 'id', status: 'active' }
@@ -139,5 +167,19 @@ export async function createTestKernel(t: TestLike, options: TestKernelOptions =
     }
   }
 
-  return { kernel, services: kernel.services, app, clock, inject, createTenant, createUser, login, loginAs, apiKey }
+  return {
+    kernel,
+    services: kernel.services,
+    server,
+    get app() {
+      return server.app
+    },
+    clock,
+    inject,
+    createTenant,
+    createUser,
+    login,
+    loginAs,
+    apiKey,
+  }
 }
