@@ -126,7 +126,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     const pluginOf = (queueOrPlugin: string) => queueOrPlugin.split('.')[0]
     const queue = createQueue({
       redisUrl: config.redisUrl,
-      prefix: `${config.redisPrefix}:q`,
+      prefix: config.redisPrefix,
       logger,
       gate: (queueName, tenantId) => enablement.isEnabled(tenantId, pluginOf(queueName)),
     })
