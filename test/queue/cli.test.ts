@@ -63,7 +63,7 @@ if (!redisUrl) {
     }
     await port.stopProcessing(q)
 
-    const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix }
+    const env = { REDIS_URL: redisUrl, REDIS_PREFIX: prefix }
     const status = await cli(['status'], env)
     t.equal(status.code, 0, status.stderr)
     const lines = status.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/))
