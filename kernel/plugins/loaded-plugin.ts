@@ -41,7 +41,8 @@ export class LoadedPlugin {
     const name = this.name
     const self = this
     const logger = rt.logger.child({ plugin: name })
-    const tenantScheduleId = (tenantId: string, id: string) => `${tenantId}:${id}`
+    // Schedules carry the tenant in their id, so disabling a plugin for a tenant can find and remove them.
+    const tenantScheduleId = (tenantId: string, id: string) => `${tenantId}.${id}`
     return {
       plugin: { name, version: this.descriptor.version, dir: this.descriptor.dir },
       mode: rt.config.mode,

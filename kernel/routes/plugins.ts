@@ -113,13 +113,13 @@ export default async function pluginRoutes(app: FastifyInstance, k: KernelServic
   })
 }
 
-/** Schedules are named `<tenantId>:<id>` on the plugin's queues (see the plugin context). */
+/** Schedules are named `<tenantId>.<id>` on the plugin's queues (see the plugin context). */
 export async function removeTenantSchedules(k: KernelServices, plugin: string, tenantId: string): Promise<number> {
   let removed = 0
   for (const queue of await k.queue.queues()) {
     if (!queue.startsWith(`${plugin}.`)) continue
     for (const schedule of await k.queue.schedules(queue)) {
-      if (schedule.id.startsWith(`${tenantId}:`)) {
+      if (schedule.id.startsWith(`${tenantId}.`)) {
         await k.queue.unschedule(queue, schedule.id)
         removed++
       }

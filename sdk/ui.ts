@@ -1,0 +1,55 @@
+// @sapa/sdk/ui — what a plugin's web module exports. Built as its own ES module with solid-js
+// external; the shell provides the one Solid runtime through an import map.
+import type { JSX } from 'solid-js'
+
+/** Where fragments can attach in the shell and in other plugins' pages. */
+export type SlotName =
+  | 'settings.sections'
+  | 'inbox.conversation.sidebar'
+  | 'inbox.composer.actions'
+  | 'contacts.detail.tabs'
+  | 'dashboard.widgets'
+  | (string & {})
+
+/** What the shell hands every page and fragment. */
+export interface UiHost {
+  /** The caller's permissions: render only what they may use (the API refuses the rest anyway). */
+  can(permission: string): boolean
+  /** `fetch` for `/api/...` with the session cookie, CSRF header and JSON; throws ApiError on 4xx/5xx. */
+  api<T = unknown>(path: string, init?: { method?: string; body?: unknown; query?: Record<string, string | number | boolean | undefined> }): Promise<T>
+  /** Subscribe to a realtime topic; returns unsubscribe. */
+  subscribe(topic: string, handler: (event: string, data: unknown) => void): () => void
+  /** Translate with the shell's current locale ('en' | 'id'); `dict` overrides for this plugin. */
+  t(key: string, vars?: Record<string, string | number>): string
+  readonly locale: () => 'en' | 'id'
+  toast(message: string, kind?: 'info' | 'success' | 'error'): void
+  navigate(path: string): void
+  readonly tenant: () => { id: string; name: string; slug: string; timezone: string }
+  readonly user: () => { id: string; name: string; email: string } | null
+}
+
+export interface PageProps {
+  host: UiHost
+  /** Path segments after the page's own path (e.g. a conversation id). */
+  params: Record<string, string>
+}
+
+export interface SlotProps {
+  host: UiHost
+  /** What the slot's owner passes (e.g. `{ conversationId }` for inbox.conversation.sidebar). */
+  context: Record<string, unknown>
+}
+
+export interface PluginUi {
+  /** Keyed by the nav item ids declared in the plugin manifest's `ui.nav`. */
+  pages?: Record<string, (props: PageProps) => JSX.Element>
+  /** Keyed by the fragment ids declared in the plugin manifest's `ui.slots`. */
+  slots?: Record<string, (props: SlotProps) => JSX.Element>
+  /** Strings for `host.t`, per locale. */
+  messages?: { en?: Record<string, string>; id?: Record<string, string> }
+}
+
+/** Types a plugin's UI module; `export default defineUi({...})`. */
+export function defineUi(ui: PluginUi): PluginUi {
+  return ui
+}
