@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import cookie from '@fastify/cookie'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -8,6 +7,7 @@ import type { KernelServices } from './kernel.ts'
 import { installErrorHandling } from './http/error-handler.ts'
 import { installRouteRules, type GateDeps } from './http/route-rules.ts'
 import { instrument } from './metrics.ts'
+import { installSecurityHeaders } from './http/security-headers.ts'
 import authRoutes from './routes/auth.ts'
 import meRoutes from './routes/me.ts'
 import userRoutes from './routes/users.ts'
@@ -58,7 +58,7 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
   instrument(app, k.metrics)
 
   await app.register(cookie)
-  await app.register(helmet, {
+  installSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

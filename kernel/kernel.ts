@@ -133,7 +133,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     closers.push(() => queue.close())
     const bus = createBus({ logger, gate: (plugin, tenantId) => enablement.isEnabled(tenantId, plugin) })
     closers.push(() => bus.drain())
-    const authenticate = createAuthenticator({ db, clock })
+    const authenticate = createAuthenticator({ db, clock, fanout })
     const realtime = createRealtime({
       fanout,
       logger,

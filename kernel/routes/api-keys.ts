@@ -85,6 +85,7 @@ export default async function apiKeyRoutes(app: FastifyInstance, k: KernelServic
         await audit.record(trx, req, { tenantId: p.tenant.id, action: 'kernel.apikey.revoked', targetType: 'api_key', targetId: key.id, summary: { name: key.name } })
       }
     })
+    await k.authenticate.invalidate({ apiKeyId: req.params.id })
     return reply.status(204).send()
   })
 }

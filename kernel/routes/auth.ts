@@ -5,6 +5,7 @@ import { randomToken, sha256 } from '../auth/tokens.ts'
 import { SESSION_COOKIE } from '../auth/principal.ts'
 import { AppError } from '../errors.ts'
 import { str, uuid } from '../http/schemas.ts'
+import { actorOf } from '../audit/audit.ts'
 
 const loginBody = {
   type: 'object',
@@ -74,7 +75,10 @@ export default async function authRoutes(app: FastifyInstance, k: KernelServices
         created_at: now,
         expires_at: expiresAt,
       })
-      await audit.record(trx, req, { tenantId: tenant.id, action: 'kernel.auth.login', targetType: 'user', targetId: user.id })
+      // The request has no principal yet, but the one logging in is now known: record them as
+      // the actor, so filtering the log by a user's id finds their logins too.
+      const actor = { ...actorOf(req), type: 'user' as const, id: user.id, label: user.email }
+      await audit.record(trx, actor, { tenantId: tenant.id, action: 'kernel.auth.login', targetType: 'user', targetId: user.id })
     })
     setSessionCookie(reply, token, expiresAt)
     return { csrfToken, expiresAt: expiresAt.toISOString(), user: { id: user.id, email: user.email, name: user.name }, tenantId: tenant.id }
@@ -91,6 +95,7 @@ export default async function authRoutes(app: FastifyInstance, k: KernelServices
         req.principal = principal
         await audit.record(trx, req, { tenantId: principal.tenant.id, action: 'kernel.auth.logout', targetType: 'user', targetId: principal.user!.id })
       })
+      await k.authenticate.invalidate({ sessionId: principal.sessionId })
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' })
     return reply.status(204).send()
@@ -111,6 +116,7 @@ export default async function authRoutes(app: FastifyInstance, k: KernelServices
       await trx('sessions').where({ id: p.sessionId }).update({ tenant_id: member.id })
       await audit.record(trx, req, { tenantId: member.id, action: 'kernel.auth.switch_tenant', targetType: 'tenant', targetId: member.id, summary: { from: p.tenant.id } })
     })
+    await k.authenticate.invalidate({ sessionId: p.sessionId })
     return { tenant: { id: member.id, name: member.name, slug: member.slug }, role: member.role }
   })
 }

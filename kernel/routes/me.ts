@@ -67,6 +67,7 @@ export default async function meRoutes(app: FastifyInstance, k: KernelServices) 
         summary: { fields: Object.keys(req.body).filter((f) => f !== 'currentPassword') },
       })
     })
+    await k.authenticate.invalidate({ userId: p.user.id })
     return { ok: true }
   })
 
@@ -87,6 +88,9 @@ export default async function meRoutes(app: FastifyInstance, k: KernelServices) 
     return db.transaction(async (trx) => {
       const [row] = await trx('tenants').where({ id: p.tenant.id }).update({ ...req.body, updated_at: k.clock.now() }).returning(['id', 'name', 'slug', 'timezone', 'locale', 'status'])
       await audit.record(trx, req, { tenantId: p.tenant.id, action: 'kernel.tenant.updated', targetType: 'tenant', targetId: p.tenant.id, summary: req.body })
+      return row
+    }).then(async (row) => {
+      await k.authenticate.invalidate({ tenantId: p.tenant.id })
       return row
     })
   })

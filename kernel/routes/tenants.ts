@@ -76,12 +76,14 @@ export default async function tenantRoutes(app: FastifyInstance, k: KernelServic
     if (req.body.status === 'suspended' && req.params.id === req.principal!.tenant.id) {
       throw new AppError(409, 'cannot_suspend_own_tenant', 'Switch to another workspace before suspending this one')
     }
-    return db.transaction(async (trx) => {
+    const tenant = await db.transaction(async (trx) => {
       const [row] = await trx('tenants').where({ id: req.params.id }).update({ ...req.body, updated_at: clock.now() }).returning('*')
       if (!row) throw notFound('tenant')
       const action = req.body.status === 'suspended' ? 'kernel.tenant.suspended' : req.body.status === 'active' ? 'kernel.tenant.reactivated' : 'kernel.tenant.updated'
       await audit.record(trx, req, { tenantId: row.id, action, targetType: 'tenant', targetId: row.id, summary: req.body })
       return view(row)
     })
+    await k.authenticate.invalidate({ tenantId: tenant.id })
+    return tenant
   })
 }

@@ -102,6 +102,10 @@ export default async function userRoutes(app: FastifyInstance, k: KernelServices
         summary: { ...req.body, ...(req.body.role !== undefined ? { previousRole: member.role } : {}) },
       })
     })
+    // From the next request on, everywhere: cached credentials and open websockets follow.
+    await k.authenticate.invalidate({ userId: member.user_id })
+    // Re-authenticating (not closing) keeps their sockets in other workspaces open.
+    if (req.body.active !== undefined || req.body.role !== undefined) await k.realtime.recheckUser(member.user_id)
     const row = await Membership.of(tenantId).join('users', 'users.id', 'memberships.user_id').where('users.id', member.user_id).select(memberColumns).first()
     return view(row, tenantId)
   })

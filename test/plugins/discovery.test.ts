@@ -1,7 +1,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { discover, readDescriptor, sortByDependencies, PluginError } from '../../kernel/plugins/descriptor.ts'
+import { discover, readDescriptor, sortByDependencies } from '../../kernel/plugins/descriptor.ts'
 import { checkManifest } from '../../kernel/plugins/manifest.ts'
 import { createTestKernel } from '../../kernel/testing/harness.ts'
 import { writePlugin, defaultSource } from './fixtures.ts'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { createTestKernel } from '../../kernel/testing/harness.ts'
-import { writePlugin, defaultSource } from './fixtures.ts'
+import { writePlugin } from './fixtures.ts'
 
 const hello = path.resolve(import.meta.dirname, '../../sdk/examples/hello')
 

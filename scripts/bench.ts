@@ -1,0 +1,15 @@
+// npm run bench -- <area>   (areas: kernel, startup)
+// Each area measures our code against a baseline measured in the same run, and prints both.
+const areas: Record<string, () => Promise<unknown>> = {
+  kernel: () => import('./bench/kernel.ts'),
+  startup: () => import('./bench/startup.ts'),
+}
+
+const area = process.argv[2]
+if (!area || !areas[area]) {
+  console.error(`usage: npm run bench -- <${Object.keys(areas).join('|')}>`)
+  process.exit(1)
+}
+const { run } = (await areas[area]()) as { run: () => Promise<void> }
+await run()
+process.exit(0)

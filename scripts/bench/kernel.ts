@@ -1,0 +1,115 @@
+import path from 'node:path'
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import Fastify from 'fastify'
+import autocannon from 'autocannon'
+import { createTestKernel, TEST_PASSWORD } from '../../kernel/testing/harness.ts'
+import { benchQueue } from '../../kernel/queue/bench.ts'
+import { fmt, rssMb, table } from './report.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
+
+function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))))
+}
+
+/** A plugin with one gated no-op route: what remains is the cost of the gates themselves. */
+function benchPlugin(): string {
+  const dir = path.join(ROOT, '.tap', `bench-${randomBytes(3).toString('hex')}`, 'benchp')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'benchp', version: '1.0.0', type: 'module', sapa: { kernel: '^1' } }))
+  writeFileSync(
+    path.join(dir, 'plugin.ts'),
+    `export default { name: 'benchp', version: '1.0.0', kernel: '^1', permissions: { 'benchp.noop.view': 'noop' }, grants: { viewer: ['benchp.noop.view'] },
+      register(ctx) { ctx.routes(async (app) => { app.get('/noop', { config: { permission: 'benchp.noop.view' } }, async () => ({ ok: true })) }) } }`,
+  )
+  return dir
+}
+
+export async function run(): Promise<void> {
+  const cleanups: (() => unknown)[] = []
+  const t = { teardown: (fn: () => unknown) => cleanups.push(fn) }
+  const plugin = benchPlugin()
+  cleanups.push(() => rmSync(path.dirname(plugin), { recursive: true, force: true }))
+  const db = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'
+  console.log(`kernel bench — database: ${db}, redis: ${process.env.TEST_REDIS_URL ? 'yes' : 'no'}, ${DURATION}s per run, node ${process.version}\n`)
+
+  const h = await createTestKernel(t, { plugins: [plugin, path.join(ROOT, 'sdk/examples/hello')], config: { loginRateLimit: { max: 1_000_000, windowMs: 60_000 } } })
+  const tenant = await h.createTenant('bench')
+  const viewer = await h.login(tenant, 'viewer')
+  const port = await h.server.listen(0, '127.0.0.1')
+
+  const bare = Fastify()
+  bare.get('/noop', async () => ({ ok: true }))
+  await bare.listen({ port: 0, host: '127.0.0.1' })
+  const barePort = (bare.server.address() as { port: number }).port
+
+  // 1. Gate overhead: alternate runs so both sides see the same machine state.
+  const targets = {
+    'bare fastify route': { url: `http://127.0.0.1:${barePort}/noop` },
+    'kernel public route (/health/live)': { url: `http://127.0.0.1:${port}/health/live` },
+    'kernel gated route (auth + permission + plugin gate)': { url: `http://127.0.0.1:${port}/api/benchp/noop`, headers: { cookie: viewer.cookie } },
+  }
+  const results: Record<string, autocannon.Result[]> = {}
+  for (let round = 0; round < 2; round++) {
+    for (const [name, target] of Object.entries(targets)) {
+      const res = await cannon({ ...target, connections: 10, duration: DURATION })
+      if (res.non2xx) throw new Error(`${name}: ${res.non2xx} non-2xx answers`)
+      ;(results[name] ??= []).push(res)
+    }
+  }
+  const best = (name: string) => results[name].reduce((a, b) => (a.latency.p50 <= b.latency.p50 && a.requests.average >= b.requests.average ? a : b))
+  const baseline = best('bare fastify route')
+  console.log('HTTP, 10 connections (best of 2 alternating rounds):')
+  table(
+    Object.keys(targets).map((name) => {
+      const r = best(name)
+      return {
+        route: name,
+        'req/s': Math.round(r.requests.average),
+        'p50 ms': r.latency.p50,
+        'p99 ms': r.latency.p99,
+        'req/s vs bare': fmt(r.requests.average / baseline.requests.average),
+        'mean latency vs bare': fmt(r.latency.average / baseline.latency.average),
+      }
+    }),
+  )
+
+  // 2. Login under 50 concurrent clients (argon2id verify on every request, by design).
+  const user = await h.createUser(tenant, 'agent')
+  const login = await cannon({
+    url: `http://127.0.0.1:${port}/api/auth/login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: TEST_PASSWORD }),
+    connections: 50,
+    duration: DURATION,
+  })
+  console.log(`\nlogin, 50 concurrent clients: ${Math.round(login.requests.average)} logins/s, p50 ${login.latency.p50} ms, p99 ${login.latency.p99} ms, non-2xx ${login.non2xx}`)
+
+  // 3. Memory across 50 reloads of one plugin (unchanged code reuses its module; each reload is a new app generation).
+  const gc = (globalThis as { gc?: () => void }).gc
+  const samples: number[] = []
+  for (let i = 1; i <= 50; i++) {
+    await h.services.plugins.reload('hello')
+    await h.server.drained()
+    if (i % 10 === 0 || i === 1) {
+      gc?.()
+      samples.push(rssMb())
+      console.log(`  reload ${String(i).padStart(2)}: rss ${fmt(rssMb(), 1)} MB, heap ${fmt(process.memoryUsage().heapUsed / 1048576, 1)} MB`)
+    }
+  }
+  console.log(`reloads: rss after 1 → 50: ${fmt(samples[0], 1)} → ${fmt(samples[samples.length - 1], 1)} MB${gc ? '' : ' (run with --expose-gc for steadier numbers)'}`)
+
+  await bare.close()
+  for (const fn of cleanups.reverse()) await fn()
+
+  // 4. Queue throughput: the port's Redis adapter against bare BullMQ, same run.
+  if (process.env.TEST_REDIS_URL) {
+    const q = await benchQueue({ redisUrl: process.env.TEST_REDIS_URL, jobs: 20_000, rounds: 3 })
+    console.log(`\nqueue, 20k no-op jobs, concurrency 50: port ${Math.round(q.portJobsPerSec)} jobs/s, bare BullMQ ${Math.round(q.bareBullmqJobsPerSec)} jobs/s, ratio ${fmt(q.ratio)}`)
+  } else {
+    console.log('\nqueue: skipped (set TEST_REDIS_URL to compare the Redis adapter with bare BullMQ)')
+  }
+}
