@@ -42,6 +42,10 @@ export class Rbac {
   /** Told after a custom role changed here, so the kernel can tell the other nodes. */
   onCustomRoleChanged: ((id: string) => Promise<void>) | null = null
 
+  // Decisions per (role, permission). A custom role id is unique across tenants and its tenant is
+  // checked before the lookup, so the tenant need not be part of the key. Cleared on any policy change.
+  private readonly decisions = new Map<string, boolean>()
+
   private constructor(
     private readonly enforcer: Enforcer,
     private readonly catalogue: PermissionCatalogue,
@@ -65,6 +69,7 @@ export class Rbac {
     if (current.length) await this.enforcer.removePolicies(current)
     const rules = this.catalogue.grantPairs().map(([role, key]) => [role, '*', key])
     if (rules.length) await this.enforcer.addPolicies(rules)
+    this.decisions.clear()
   }
 
   async setCustomRole(role: CustomRoleRecord): Promise<void> {
@@ -72,17 +77,25 @@ export class Rbac {
     this.custom.set(role.id, role)
     const rules = role.permissions.map((key) => [role.id, role.tenantId, key])
     if (rules.length) await this.enforcer.addPolicies(rules)
+    this.decisions.clear()
   }
 
   async removeCustomRole(id: string): Promise<void> {
     this.custom.delete(id)
     await this.enforcer.removeFilteredPolicy(0, id)
+    this.decisions.clear()
   }
 
   /** Tenant-scoped check. Platform permissions are decided by the operator flag, not here. */
   can(role: string, tenantId: string, permission: string): boolean {
     if (!this.roleExists(role, tenantId)) return false
-    return this.enforcer.enforceSync(role, tenantId, permission)
+    const key = `${role}\u0000${permission}`
+    let allowed = this.decisions.get(key)
+    if (allowed === undefined) {
+      allowed = this.enforcer.enforceSync(role, tenantId, permission)
+      this.decisions.set(key, allowed)
+    }
+    return allowed
   }
 
   permissionsOf(role: string, tenantId: string): string[] {
