@@ -66,7 +66,13 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
  */
 function embeddedSecret(dataDir: string): string {
   const file = path.join(dataDir, 'app-secret')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim()
+    // An emptied or truncated file would otherwise become a weak (or empty) key; replacing it
+    // would make everything already encrypted unreadable. Stop and let the operator decide.
+    if (stored.length < 32) throw new ConfigError('APP_SECRET', `${file} is empty or damaged; restore it, or set APP_SECRET`)
+    return stored
+  }
   mkdirSync(dataDir, { recursive: true })
   const secret = randomBytes(32).toString('base64url')
   writeFileSync(file, secret + '\n', { mode: 0o600 })

@@ -35,6 +35,9 @@ export function assertGrantable(rbac: Rbac, p: Principal, role: string): void {
   if (info.level >= own) {
     throw new AppError(403, 'role_level_too_high', `You can only grant roles below your own level (${own})`, { roleLevel: info.level, yourLevel: own })
   }
+  // A custom role's level is only a label: a level-2 role may carry admin permissions. Without
+  // this, a manager could hand out (or mint an API key with) permissions they do not hold.
+  assertPermissionsHeld(rbac, p, rbac.permissionsOf(info.key, p.tenant.id))
 }
 
 /** You may only give permissions you hold yourself. */
