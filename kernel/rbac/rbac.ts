@@ -23,6 +23,9 @@ e = some(where (p.eft == allow))
 m = g(r.sub, p.sub) && (p.dom == "*" || p.dom == r.dom) && r.obj == p.obj
 `
 
+/** Every role can see its own profile and workspaces, custom roles included. */
+export const BASELINE_PERMISSIONS = ['kernel.me.view']
+
 export interface CustomRoleRecord {
   id: string
   tenantId: string
@@ -75,7 +78,7 @@ export class Rbac {
   async setCustomRole(role: CustomRoleRecord): Promise<void> {
     await this.removeCustomRole(role.id)
     this.custom.set(role.id, role)
-    const rules = role.permissions.map((key) => [role.id, role.tenantId, key])
+    const rules = [...new Set([...BASELINE_PERMISSIONS, ...role.permissions])].map((key) => [role.id, role.tenantId, key])
     if (rules.length) await this.enforcer.addPolicies(rules)
     this.decisions.clear()
   }

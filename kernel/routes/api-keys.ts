@@ -61,7 +61,8 @@ export default async function apiKeyRoutes(app: FastifyInstance, k: KernelServic
         prefix: key.slice(0, 12),
         key_hash: sha256(key),
         role: req.body.role,
-        created_by: p.user?.id ?? null,
+        // A key made with a key answers to the member behind that key: it dies with their membership.
+        created_by: p.user?.id ?? p.createdBy ?? null,
         expires_at: expiresAt,
         created_at: clock.now(),
       } as any)

@@ -3,7 +3,7 @@ import type { KernelServices } from '../kernel.ts'
 import { AppError } from '../errors.ts'
 import { str } from '../http/schemas.ts'
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.ts'
-import { assertTimezone } from '../services/tenants.ts'
+import { canonicalTimezone } from '../services/tenants.ts'
 
 export default async function meRoutes(app: FastifyInstance, k: KernelServices) {
   const { db, rbac, audit } = k
@@ -84,7 +84,7 @@ export default async function meRoutes(app: FastifyInstance, k: KernelServices) 
     config: { permission: 'kernel.settings.manage' },
   }, async (req) => {
     const p = req.principal!
-    if (req.body.timezone) assertTimezone(req.body.timezone)
+    if (req.body.timezone) req.body.timezone = canonicalTimezone(req.body.timezone)
     return db.transaction(async (trx) => {
       const [row] = await trx('tenants').where({ id: p.tenant.id }).update({ ...req.body, updated_at: k.clock.now() }).returning(['id', 'name', 'slug', 'timezone', 'locale', 'status'])
       await audit.record(trx, req, { tenantId: p.tenant.id, action: 'kernel.tenant.updated', targetType: 'tenant', targetId: p.tenant.id, summary: req.body })

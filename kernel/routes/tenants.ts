@@ -4,7 +4,7 @@ import { AppError, notFound } from '../errors.ts'
 import { idParams, pageQuery, str } from '../http/schemas.ts'
 import { decodeCursor, page } from '../http/cursor.ts'
 import { MIN_PASSWORD_LENGTH } from '../auth/passwords.ts'
-import { SLUG, addMember, assertTimezone, createTenant } from '../services/tenants.ts'
+import { SLUG, addMember, canonicalTimezone, createTenant } from '../services/tenants.ts'
 
 const tenantFields = {
   name: str(120, 1),
@@ -72,7 +72,7 @@ export default async function tenantRoutes(app: FastifyInstance, k: KernelServic
     },
     config: { permission: 'kernel.tenants.manage' },
   }, async (req) => {
-    if (req.body.timezone) assertTimezone(req.body.timezone)
+    if (req.body.timezone) req.body.timezone = canonicalTimezone(req.body.timezone)
     if (req.body.status === 'suspended' && req.params.id === req.principal!.tenant.id) {
       throw new AppError(409, 'cannot_suspend_own_tenant', 'Switch to another workspace before suspending this one')
     }

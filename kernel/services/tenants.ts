@@ -5,9 +5,10 @@ import { hashPassword } from '../auth/passwords.ts'
 
 export const SLUG = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$'
 
-export function assertTimezone(timezone: string): void {
+/** The IANA name as Intl spells it (`asia/jakarta` → `Asia/Jakarta`); 400 when unknown. */
+export function canonicalTimezone(timezone: string): string {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone })
+    return new Intl.DateTimeFormat('en', { timeZone: timezone }).resolvedOptions().timeZone
   } catch {
     throw new AppError(400, 'invalid_timezone', `Unknown time zone "${timezone}"`, { field: 'timezone' })
   }
@@ -21,11 +22,11 @@ export interface NewTenant {
 }
 
 export async function createTenant(trx: Knex.Transaction, input: NewTenant) {
-  if (input.timezone) assertTimezone(input.timezone)
+  const timezone = input.timezone ? canonicalTimezone(input.timezone) : 'Asia/Jakarta'
   const exists = await trx('tenants').where({ slug: input.slug }).first('id')
   if (exists) throw new AppError(409, 'tenant_slug_taken', `A tenant with slug "${input.slug}" already exists`, { field: 'slug' })
   const [row] = await trx('tenants')
-    .insert({ id: newId(), name: input.name, slug: input.slug, timezone: input.timezone ?? 'Asia/Jakarta', locale: input.locale ?? 'id', status: 'active' })
+    .insert({ id: newId(), name: input.name, slug: input.slug, timezone, locale: input.locale ?? 'id', status: 'active' })
     .returning('*')
   return row
 }
