@@ -26,11 +26,32 @@ export interface UiHost {
   navigate(path: string): void
   readonly tenant: () => { id: string; name: string; slug: string; timezone: string }
   readonly user: () => { id: string; name: string; email: string } | null
+  /**
+   * Renders every fragment that enabled plugins attach to `name` (each in its own error boundary),
+   * e.g. an inbox page offering `inbox.conversation.sidebar` with `{ conversationId }`.
+   */
+  Slot(props: { name: SlotName; context?: Record<string, unknown> }): JSX.Element
+}
+
+/** What `host.api` throws: the API's `{error:{code,message,details}}`, or status 0 / `network_error`. */
+export interface ApiError extends Error {
+  readonly name: 'ApiError'
+  readonly status: number
+  readonly code: string
+  readonly details?: unknown
+}
+
+/** Recognises the shell's ApiError (an `instanceof` would not work across separately built modules). */
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof Error && err.name === 'ApiError' && typeof (err as { code?: unknown }).code === 'string'
 }
 
 export interface PageProps {
   host: UiHost
-  /** Path segments after the page's own path (e.g. a conversation id). */
+  /**
+   * Path segments after the page's own path: for `/inbox/c1/info` on a page at `/inbox`,
+   * `{ path: 'c1/info', '0': 'c1', '1': 'info' }` (`path` is '' on the page itself).
+   */
   params: Record<string, string>
 }
 
