@@ -18,6 +18,9 @@ import tenantRoutes from './routes/tenants.ts'
 import healthRoutes, { type ReadinessCheck } from './routes/health.ts'
 import pluginRoutes from './routes/plugins.ts'
 import uiRoutes from './routes/ui.ts'
+import shellRoutes from './routes/shell.ts'
+import queueRoutes from './routes/queues.ts'
+import { createValidators } from './http/validators.ts'
 import { pluginEnabledGate } from './plugins/gate.ts'
 
 export interface AppOptions {
@@ -42,12 +45,9 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
-    ajv: {
-      // Reject unknown fields instead of silently dropping them, so a typo is a 400.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
   })
 
+  app.setValidatorCompiler(createValidators())
   installErrorHandling(app)
   installRouteRules(app, {
     authenticate: k.authenticate,
@@ -74,7 +74,7 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
   await app.register(rateLimit, {
     global: false,
     // Counted in Redis when there is one, so the limit holds across every web node.
-    ...(k.redis ? { redis: k.redis } : {}),
+    ...(k.redis ? { redis: k.redis, nameSpace: `${k.config.redisPrefix}:ratelimit:` } : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       error: { code: 'rate_limited', message: `Too many attempts, try again in ${Math.ceil(ctx.ttl / 1000)} s` },
@@ -92,11 +92,13 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
 
-  for (const routes of [authRoutes, meRoutes, userRoutes, roleRoutes, apiKeyRoutes, auditRoutes, tenantRoutes, pluginRoutes, uiRoutes]) {
+  for (const routes of [authRoutes, meRoutes, userRoutes, roleRoutes, apiKeyRoutes, auditRoutes, tenantRoutes, pluginRoutes, uiRoutes, queueRoutes]) {
     await app.register(async (scope) => routes(scope, k))
   }
   k.realtime.register(app)
   await k.plugins.registerRoutes(app)
+  // Last: the web app's catch-all for client-side routes.
+  await app.register(async (scope) => shellRoutes(scope, k))
   const redisCheck = k.redis ? [{ name: 'redis', check: async () => void (await k.redis!.ping()) }] : []
   await app.register(async (scope) => healthRoutes(scope, k, [...redisCheck, ...(options.readinessChecks ?? [])]))
   return app

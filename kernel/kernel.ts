@@ -1,4 +1,6 @@
 import path from 'node:path'
+import os from 'node:os'
+import { randomBytes } from 'node:crypto'
 import { createContainer, asValue, InjectionMode, type AwilixContainer } from 'awilix'
 import { pino, type Logger } from 'pino'
 import { Redis } from 'ioredis'
@@ -22,6 +24,7 @@ import { principalCan } from './http/route-rules.ts'
 import { Enablement } from './plugins/enablement.ts'
 import { PluginManager } from './plugins/manager.ts'
 import { discover, type PluginDescriptor, readDescriptor } from './plugins/descriptor.ts'
+import { createLocalStorage, type Storage } from './storage.ts'
 
 export const KERNEL_ROOT = path.resolve(import.meta.dirname, '..')
 
@@ -47,6 +50,7 @@ export interface KernelServices {
   realtime: Realtime
   enablement: Enablement
   plugins: PluginManager
+  storage: Storage
 }
 
 export interface Kernel {
@@ -153,13 +157,14 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     closers.push(() => realtime.close())
     const audit = createAudit({ clock })
     const secrets = createSecrets(config.appSecret)
+    const storage = createLocalStorage(path.join(config.dataDir, 'media'))
 
     manager = new PluginManager({
       catalogue,
       rbac,
       cacheDir: path.join(config.dataDir, 'plugin-code'),
       kernelRoot: KERNEL_ROOT,
-      runtime: { config, logger, db, clock, secrets, audit, queue, bus, realtime, enablement, resolveService: (name) => manager!.resolveService(name) },
+      runtime: { config, logger, db, clock, secrets, audit, queue, bus, realtime, enablement, storage, fanout, nodeId: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, resolveService: (name) => manager!.resolveService(name) },
     })
     const plugins = manager
     // Plugins unload before the queue, bus and database they use close.
@@ -185,6 +190,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
       realtime: asValue(realtime),
       enablement: asValue(enablement),
       plugins: asValue(plugins),
+      storage: asValue(storage),
     })
     await plugins.boot(options.plugins ?? (await discoverPlugins(config, db)))
     return { container, services: container.cradle, close }

@@ -3,11 +3,14 @@ import { createKernel } from '../kernel/kernel.ts'
 import { createKernelServer } from '../kernel/start-server.ts'
 import { ensureDemoTenant } from '../kernel/bootstrap.ts'
 import { fail } from './cli.ts'
+import { prepareWebUi } from './build-ui.ts'
 
 const started = performance.now()
 try {
   const config = loadConfig()
   const kernel = await createKernel(config)
+  // Builds the web app and the loaded plugins' UI modules when missing or stale (SAPA_BUILD_UI=false skips).
+  await prepareWebUi(kernel.services.plugins.plugins.map((p) => p.descriptor.dir))
   // Embedded mode is for trying Sapa: it seeds a demo workspace. A server starts empty.
   const demo = config.mode === 'embedded' || process.env.SAPA_DEMO === 'true' ? await ensureDemoTenant(kernel.services) : null
   const empty = !demo && !(await kernel.services.db('tenants').first('id'))

@@ -79,6 +79,18 @@ export interface PluginSecrets {
   decryptString(sealed: string): string
 }
 
+export interface PluginNodes {
+  publish(channel: string, message: unknown): Promise<void>
+  /** Unsubscribed automatically when the plugin unloads. */
+  subscribe(channel: string, handler: (message: unknown) => void | Promise<void>): void
+}
+
+export interface PluginStorage {
+  put(key: string, data: Buffer): Promise<void>
+  get(key: string): Promise<Buffer | null>
+  delete(key: string): Promise<void>
+}
+
 export interface PluginAudit {
   record(db: Knex | Knex.Transaction, actor: unknown, entry: { tenantId: string | null; action: string; targetType?: string; targetId?: string; summary?: Record<string, unknown> }): Promise<void>
 }
@@ -93,6 +105,12 @@ export interface PluginContext<Settings = Record<string, unknown>> {
   readonly clock: Clock
   readonly secrets: PluginSecrets
   readonly audit: PluginAudit
+  /** Blobs (media, exports) by key; keys are yours to build from ids, e.g. `<tenantId>/<id>`. */
+  readonly storage: PluginStorage
+  /** This process's id: distinguishes workers (leases on WhatsApp numbers). */
+  readonly nodeId: string
+  /** Messages to every node of the deployment (e.g. "the worker owning number X: do Y"). Channels are yours: `<plugin>.<name>`. */
+  readonly nodes: PluginNodes
   /** Routes mount under `/api/<plugin>`; each needs `config.permission` (or `public`) and schemas. */
   routes(register: (app: FastifyInstance) => Promise<void> | void): void
   readonly jobs: PluginJobs

@@ -6,7 +6,9 @@ import semver from 'semver'
 /** The kernel's own version: plugins declare a semver range of it (`"sapa": { "kernel": "^1" }`). */
 export const KERNEL_VERSION = '1.0.0'
 
-export const PLUGIN_NAME = '^[a-z][a-z0-9_-]{0,62}$'
+// At most 42 characters: the plugin's migration lock table `knex_migrations_<name>_lock` must fit
+// Postgres' 63-character identifiers.
+export const PLUGIN_NAME = '^[a-z][a-z0-9_-]{0,41}$'
 
 /**
  * What the kernel knows about a plugin before running any of its code: read from its

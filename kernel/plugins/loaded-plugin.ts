@@ -16,6 +16,8 @@ export class LoadedPlugin {
   readonly routeRegistrars: ((app: FastifyInstance) => Promise<void> | void)[] = []
   readonly services = new Map<string, unknown>()
   private readonly disposers: Disposer[] = []
+  /** Queues this plugin processes right now (numbers come and go: tracked as a set, not as disposers). */
+  private readonly processing = new Set<string>()
   readonly ctx: PluginContext<any>
 
   constructor(
@@ -29,6 +31,11 @@ export class LoadedPlugin {
 
   get name() {
     return this.descriptor.name
+  }
+
+  private channelName(channel: string): string {
+    if (!channel.startsWith(`${this.name}.`)) throw new PluginError(this.name, 'nodes', `channel "${channel}" must start with "${this.name}."`)
+    return `plugin.${channel}`
   }
 
   private queueName(name: string): string {
@@ -51,6 +58,18 @@ export class LoadedPlugin {
       clock: rt.clock,
       secrets: rt.secrets,
       audit: rt.audit as any,
+      storage: rt.storage,
+      nodeId: rt.nodeId,
+      nodes: {
+        publish: (channel, message) => rt.fanout.publish(self.channelName(channel), message),
+        subscribe(channel, handler) {
+          self.disposers.push(
+            rt.fanout.subscribe(self.channelName(channel), (message) => {
+              Promise.resolve(handler(message)).catch((err) => logger.error({ err, channel }, 'node message handler failed'))
+            }),
+          )
+        },
+      },
       routes(register) {
         self.routeRegistrars.push(register)
       },
@@ -59,9 +78,13 @@ export class LoadedPlugin {
         async define(job, processor, opts) {
           const queue = self.queueName(job)
           await rt.queue.process(queue, processor as any, opts)
-          self.disposers.push(() => rt.queue.stopProcessing(queue))
+          self.processing.add(queue)
         },
-        undefine: (job) => rt.queue.stopProcessing(self.queueName(job)),
+        async undefine(job) {
+          const queue = self.queueName(job)
+          self.processing.delete(queue)
+          await rt.queue.stopProcessing(queue)
+        },
         add: (job, data, opts) => rt.queue.add(self.queueName(job), job, data, opts),
         addBulk: (job, jobs) => rt.queue.addBulk(self.queueName(job), jobs),
         schedule: (tenantId, id, spec, job) =>
@@ -101,6 +124,8 @@ export class LoadedPlugin {
 
   /** Undo everything `register` did, newest first. Errors are logged, never thrown. */
   async dispose(): Promise<void> {
+    for (const queue of [...this.processing]) this.disposers.unshift(() => this.rt.queue.stopProcessing(queue))
+    this.processing.clear()
     for (const dispose of this.disposers.splice(0).reverse()) {
       try {
         await dispose()

@@ -8,6 +8,8 @@ import type { QueuePort } from '../queue/port.ts'
 import type { Bus } from '../bus/bus.ts'
 import type { Realtime } from '../realtime/realtime.ts'
 import type { Enablement } from './enablement.ts'
+import type { Storage } from '../storage.ts'
+import type { Fanout } from '../bus/fanout.ts'
 
 /** The kernel services a plugin context is built from. */
 export interface PluginRuntime {
@@ -21,5 +23,8 @@ export interface PluginRuntime {
   bus: Bus
   realtime: Realtime
   enablement: Enablement
+  storage: Storage
+  nodeId: string
+  fanout: Fanout
   resolveService(qualifiedName: string): unknown
 }

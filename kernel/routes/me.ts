@@ -20,6 +20,8 @@ export default async function meRoutes(app: FastifyInstance, k: KernelServices) 
       : [{ id: p.tenant.id, name: p.tenant.name, slug: p.tenant.slug, status: p.tenant.status, role: p.role }]
     return {
       user: p.user ? { id: p.user.id, email: p.user.email, name: p.user.name } : null,
+      // The web app keeps it in memory: a reload asks again instead of storing it in localStorage.
+      csrfToken: p.kind === 'session' ? p.csrfToken : undefined,
       apiKey: p.apiKey,
       isOperator: p.user?.isOperator ?? false,
       tenant: p.tenant,

@@ -4,6 +4,7 @@ import { pino } from 'pino'
 import { loadConfig, type Config } from '../config.ts'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createKernel, migrateKernel, type Kernel, type KernelServices } from '../kernel.ts'
@@ -66,6 +67,21 @@ export function templateFor(plugins: PluginDescriptor[]): TemplateSpec {
   }
 }
 
+/** Everything this test kernel left in a shared Redis (queues, rate limits) goes with it. */
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 })
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length) await redis.del(...keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+}
+
 export const TEST_PASSWORD = 'correct horse battery staple'
 let passwordHash: Promise<string> | undefined
 
@@ -108,6 +124,7 @@ export async function createTestKernel(t: TestLike, options: TestKernelOptions =
     await server.close()
     await kernel.close()
     rmSync(dataDir, { recursive: true, force: true })
+    if (config.redisUrl) await dropRedisKeys(config.redisUrl, config.redisPrefix)
   })
   const { db } = kernel.services
   const inject: Injector = (opts) => server.app.inject(opts)

@@ -85,7 +85,7 @@ if (!dbUrl || !redisUrl) {
     socket.send(JSON.stringify({ type: 'subscribe', topic: 'hello' }))
     for (let i = 0; i < 100 && !events.some((e) => e.type === 'subscribed'); i++) await new Promise((r) => setTimeout(r, 20))
     const sent = Date.now()
-    t.equal((await fetch(`${A}/api/hello/ping`, { headers })).status, 200)
+    t.equal((await fetch(`${A}/api/hello/pings`, { method: 'POST', headers, body: '{}' })).status, 201)
     for (let i = 0; i < 100 && !events.some((e) => e.event === 'pinged'); i++) await new Promise((r) => setTimeout(r, 20))
     t.ok(events.some((e) => e.topic === 'hello' && e.event === 'pinged'), `event published on A reached B's client (${Date.now() - sent} ms)`)
 

@@ -59,7 +59,7 @@ t.test('the kernel realtime: sessions and keys, plugin topics, tenants apart, de
   t.match(await k.subscribe('hello'), { type: 'subscribed' }, 'API keys work too')
 
   // A ping in tenant A reaches A's sockets, never B's.
-  t.equal((await viewer.inject({ method: 'GET', url: '/api/hello/ping' })).statusCode, 200)
+  t.equal((await viewer.inject({ method: 'POST', url: '/api/hello/pings' })).statusCode, 201)
   t.ok(await v.waitFor((m) => m.topic === 'hello' && m.event === 'pinged'), "A's viewer got the event")
   t.ok(await k.waitFor((m) => m.topic === 'hello' && m.event === 'pinged'), "A's key got the event")
   await new Promise((r) => setTimeout(r, 200))

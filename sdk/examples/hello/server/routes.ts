@@ -4,8 +4,16 @@ import { Ping } from './ping.ts'
 
 export function helloRoutes(ctx: PluginContext<{ greeting: string }>) {
   return async (app: FastifyInstance) => {
-    // GET /api/hello/ping — records the ping, queues a greeting job, publishes an event.
+    // GET /api/hello/ping — answers, changes nothing (GETs never write: they carry no CSRF check).
     app.get('/ping', { schema: { tags: ['hello'] }, config: { permission: 'hello.ping.view' } }, async (req) => {
+      return { pong: true, tenant: req.principal!.tenant.slug }
+    })
+
+    // POST /api/hello/pings — records a ping, queues a greeting job, publishes an event.
+    app.post('/pings', {
+      schema: { tags: ['hello'], body: { type: ['object', 'null'], additionalProperties: false, properties: {} } },
+      config: { permission: 'hello.ping.view' },
+    }, async (req, reply) => {
       const tenant = req.principal!.tenant
       const id = newId()
       await ctx.db.transaction(async (trx) => {
@@ -14,7 +22,7 @@ export function helloRoutes(ctx: PluginContext<{ greeting: string }>) {
       })
       // Rows first, then the job (with the row id as jobId): a crash in between loses nothing.
       await ctx.jobs.add('greet', { tenantId: tenant.id, pingId: id }, { jobId: `greet-${id}` })
-      return { pong: true, tenant: tenant.slug }
+      return reply.status(201).send({ id })
     })
 
     app.get('/pings', { schema: { tags: ['hello'] }, config: { permission: 'hello.ping.view' } }, async (req) => {

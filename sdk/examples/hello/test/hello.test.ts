@@ -14,6 +14,9 @@ t.test('hello: ping, job, event, settings, permission', async (t) => {
   t.equal(res.statusCode, 200)
   t.same(res.json(), { pong: true, tenant: 'hello-co' })
   t.equal((await guest.inject({ method: 'GET', url: '/api/hello/ping' })).statusCode, 403, 'below viewer: no permission')
+  t.equal((await h.services.db('hello_pings').where({ tenant_id: tenant.id }).count('* as c'))[0].c, 0, 'GET writes nothing')
+  const created = await viewer.inject({ method: 'POST', url: '/api/hello/pings' })
+  t.equal(created.statusCode, 201)
 
   // The job marks the ping greeted.
   let greeted = false

@@ -14,7 +14,7 @@ function HelloPage(props: PageProps) {
   const ping = async () => {
     setBusy(true)
     try {
-      await props.host.api('/api/hello/ping')
+      await props.host.api('/api/hello/pings', { method: 'POST', body: {} })
       props.host.toast(props.host.t('hello.pinged'), 'success')
     } finally {
       setBusy(false)
