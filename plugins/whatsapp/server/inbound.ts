@@ -1,0 +1,112 @@
+import { newId, type PluginContext } from '@sapa/sdk'
+import type { InboundMessage, StatusUpdate } from './drivers/port.ts'
+import { WaMessage } from './models.ts'
+import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
+import { STATUS_RANK, STATUS_TIME_COLUMN } from './status.ts'
+import { messageView } from './views.ts'
+
+/**
+ * The receive pipeline: what every driver reports, in one shape, stored once.
+ * Inbound messages are unique per (tenant, number, provider id) — a unique index, so the same
+ * message delivered twice, even at the same moment on two connections, inserts once.
+ */
+export function createInbound(ctx: PluginContext<any>, media: MediaStore) {
+  async function publishMessage(tenantId: string, row: WaMessage, event: 'message.received' | 'message.status') {
+    const view = messageView(row)
+    await ctx.realtime.publish(tenantId, `session:${row.session_id}`, event, view)
+  }
+
+  async function storeMedia(tenantId: string, row: WaMessage, message: InboundMessage) {
+    if (!message.media) return
+    const kind = (row.type in MEDIA_RULES ? row.type : 'document') as MediaKind
+    try {
+      if (message.media.size && message.media.size > MEDIA_RULES[kind].maxBytes) throw new Error(`${kind} larger than ${MEDIA_RULES[kind].maxBytes} bytes`)
+      const data = await message.media.download()
+      // Stored as a document when the bytes are not the kind the provider claimed.
+      const stored = await media.save(tenantId, kind, data, message.media.filename).catch(() => media.save(tenantId, 'document', data, message.media!.filename))
+      await WaMessage.of(tenantId).findById(row.id).patch({ media_id: stored.id, payload: { ...(row.payload ?? {}), media: { mime: stored.mime, size: stored.size, filename: stored.filename, caption: message.media.caption ?? null } } } as any)
+      row.media_id = stored.id
+      row.payload = { ...(row.payload ?? {}), media: { mime: stored.mime, size: stored.size, filename: stored.filename } }
+    } catch (err) {
+      // The message is kept either way; what went wrong with its file is recorded on it.
+      ctx.logger.warn({ err, messageId: row.id }, 'inbound media not stored')
+      await WaMessage.of(tenantId).findById(row.id).patch({ payload: { ...(row.payload ?? {}), mediaError: (err as Error).message.slice(0, 200) } } as any)
+    }
+  }
+
+  const api = {
+    async message(tenantId: string, sessionId: string, message: InboundMessage): Promise<WaMessage | null> {
+      const now = ctx.clock.now()
+      const payload: Record<string, unknown> = {}
+      if (message.location) payload.location = message.location
+      if (message.reaction) payload.reaction = message.reaction
+      if (message.contacts) payload.contacts = message.contacts.slice(0, 20)
+      if (message.fromLid) payload.lid = message.fromLid
+      const [row] = (await ctx
+        .db('whatsapp_messages')
+        .insert({
+          tenant_id: tenantId,
+          id: newId(),
+          session_id: sessionId,
+          direction: 'in',
+          provider_id: message.providerId.slice(0, 128),
+          peer: message.from.slice(0, 32),
+          peer_name: message.fromName?.slice(0, 255) ?? null,
+          type: message.type,
+          text: message.text ?? message.media?.caption ?? null,
+          payload: Object.keys(payload).length ? JSON.stringify(payload) : null,
+          reply_to: message.replyTo?.slice(0, 128) ?? null,
+          status: 'received',
+          status_rank: 0,
+          created_at: message.timestamp ?? now,
+          updated_at: now,
+        })
+        .onConflict(ctx.db.raw('(tenant_id, session_id, direction, provider_id) where provider_id is not null'))
+        .ignore()
+        .returning('*')) as any[]
+      if (!row) return null // a duplicate: already stored and announced
+      const stored = WaMessage.fromJson(row, { skipValidation: true }) as WaMessage
+      await storeMedia(tenantId, stored, message)
+      await ctx.events.publish('whatsapp.message.received', {
+        tenantId,
+        messageId: stored.id,
+        sessionId,
+        from: stored.peer,
+        fromName: stored.peer_name,
+        type: stored.type,
+        text: stored.text,
+        mediaId: stored.media_id,
+        providerId: stored.provider_id,
+      })
+      await publishMessage(tenantId, stored, 'message.received')
+      return stored
+    },
+
+    /** Forward-only: the update applies only when it ranks above the stored status. */
+    async ack(tenantId: string, sessionId: string, update: StatusUpdate, retry = true): Promise<boolean> {
+      const rank = STATUS_RANK[update.status]
+      const changes: Record<string, unknown> = { status: update.status, status_rank: rank, updated_at: ctx.clock.now() }
+      const column = STATUS_TIME_COLUMN[update.status]
+      if (column) changes[column] = update.at
+      if (update.status === 'failed') changes.error = (update.error ?? 'failed').slice(0, 500)
+      const rows = (await ctx
+        .db('whatsapp_messages')
+        .where({ tenant_id: tenantId, session_id: sessionId, direction: 'out', provider_id: update.providerId })
+        .andWhere('status_rank', '<', rank)
+        .update(changes)
+        .returning('*')) as any[]
+      if (!rows.length) {
+        // An ack can overtake the send's own bookkeeping: look again once, shortly after.
+        if (retry) setTimeout(() => void api.ack(tenantId, sessionId, update, false).catch(() => {}), 300).unref()
+        return false
+      }
+      const row = WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage
+      await ctx.events.publish('whatsapp.message.status', { tenantId, messageId: row.id, sessionId, status: row.status, providerId: row.provider_id, error: row.error })
+      await publishMessage(tenantId, row, 'message.status')
+      return true
+    },
+  }
+  return api
+}
+
+export type Inbound = ReturnType<typeof createInbound>

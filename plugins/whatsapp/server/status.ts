@@ -1,0 +1,21 @@
+import type { DeliveryStatus } from './drivers/port.ts'
+
+/**
+ * Delivery status only moves forward: a late `delivered` never downgrades `read`. A failure after
+ * the message was delivered is ignored; a failure before it wins over `sent`.
+ */
+export const STATUS_RANK: Record<DeliveryStatus | 'received', number> = {
+  queued: 0,
+  sending: 1,
+  sent: 2,
+  failed: 3,
+  delivered: 3,
+  read: 4,
+  received: 0,
+}
+
+export const STATUS_TIME_COLUMN: Partial<Record<DeliveryStatus, string>> = {
+  sent: 'sent_at',
+  delivered: 'delivered_at',
+  read: 'read_at',
+}
