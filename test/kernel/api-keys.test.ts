@@ -1,16 +1,10 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { createHash } from 'node:crypto'
 import type { Response } from 'light-my-request'
+import { assertError } from '../../kernel/testing/assert-error.ts'
 import { createTestKernel } from '../../kernel/testing/harness.ts'
 import { newId } from '../../kernel/db/ids.ts'
 
-function assertError(t: Test, res: Response, status: number, code: string, label = '') {
-  t.equal(res.statusCode, status, `${label} → ${status}`)
-  const body = res.json()
-  t.same(Object.keys(body), ['error'], `${label}: body is only { error }`)
-  t.equal(body.error?.code, code, `${label}: error.code ${code}`)
-  t.notMatch(res.body, /at .*\.ts|select |insert |node_modules/i, `${label}: no stack, SQL or paths`)
-}
 
 t.test('API keys', async (t) => {
   const h = await createTestKernel(t)

@@ -1,5 +1,6 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { Response } from 'light-my-request'
+import { assertError } from '../../kernel/testing/assert-error.ts'
 import { createTestKernel, type Injector, type TestKernel } from '../../kernel/testing/harness.ts'
 
 // The ten predefined roles, highest first, and the lowest role holding each kernel permission
@@ -39,15 +40,6 @@ const expectedPermissions = (level: number) =>
 
 const LEAK = /at .*\.ts|select |insert |node_modules/i
 
-function assertError(t: Test, res: Response, status: number, code: string, label = '') {
-  t.equal(res.statusCode, status, `${label} → ${status}`)
-  const body = res.json()
-  t.same(Object.keys(body), ['error'], `${label}: body is only { error }`)
-  t.equal(body.error?.code, code, `${label}: error.code ${code}`)
-  t.type(body.error?.message, 'string')
-  t.same(Object.keys(body.error ?? {}).filter((k) => !['code', 'message', 'details'].includes(k)), [], `${label}: no extra error fields`)
-  t.notMatch(res.body, LEAK, `${label}: no stack, SQL or paths`)
-}
 
 let seq = 0
 const uniq = (p: string) => `${p}-${++seq}`
