@@ -38,8 +38,6 @@ const expectedPermissions = (level: number) =>
     .map(([key]) => key)
     .sort()
 
-const LEAK = /at .*\.ts|select |insert |node_modules/i
-
 
 let seq = 0
 const uniq = (p: string) => `${p}-${++seq}`

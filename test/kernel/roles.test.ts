@@ -1,5 +1,4 @@
 import t from 'tap'
-import type { Response } from 'light-my-request'
 import { assertError } from '../../kernel/testing/assert-error.ts'
 import { createTestKernel } from '../../kernel/testing/harness.ts'
 import { newId } from '../../kernel/db/ids.ts'

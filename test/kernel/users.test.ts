@@ -1,4 +1,4 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { Response } from 'light-my-request'
 import { assertError } from '../../kernel/testing/assert-error.ts'
 import { createTestKernel, TEST_PASSWORD } from '../../kernel/testing/harness.ts'
