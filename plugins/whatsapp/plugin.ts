@@ -8,6 +8,7 @@ import { sessionRoutes } from './server/routes/sessions.ts'
 import { messageRoutes } from './server/routes/messages.ts'
 import { mediaRoutes } from './server/routes/media.ts'
 import { handleSandboxMessage, sandboxRoutes, SANDBOX_CHANNEL } from './server/routes/sandbox.ts'
+import { cloudWebhookRoutes } from './server/routes/cloud-webhook.ts'
 import { WaSession } from './server/models.ts'
 import { messageView } from './server/views.ts'
 
@@ -68,6 +69,7 @@ export default definePlugin<WhatsAppSettings>({
     ctx.routes(messageRoutes(ctx, outbound))
     ctx.routes(mediaRoutes(ctx, media))
     ctx.routes(sandboxRoutes(ctx, sessions, supervisor))
+    ctx.routes(cloudWebhookRoutes(ctx, inbound))
     ctx.nodes.subscribe(SANDBOX_CHANNEL, handleSandboxMessage(ctx, supervisor))
 
     ctx.provide<WhatsAppMessages>('messages', {

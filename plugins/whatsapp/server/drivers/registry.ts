@@ -1,5 +1,6 @@
 import type { DriverContext, DriverFactory, WhatsAppDriver } from './port.ts'
 import { createSandboxDriver, sandboxConfigSchema } from './sandbox.ts'
+import { cloudDriverEntry } from './cloud/index.ts'
 
 export type DriverName = 'sandbox' | 'baileys' | 'cloud'
 
@@ -17,6 +18,18 @@ export interface DriverEntry {
 export const drivers = new Map<DriverName, DriverEntry>([
   ['sandbox', { create: createSandboxDriver as DriverFactory<any>, configSchema: sandboxConfigSchema, secretKeys: [], defaultRatePerSecond: 10 }],
 ])
+
+/**
+ * The Graph API address is the operator's setting (SAPA_WHATSAPP_GRAPH_URL, for a proxy or a test
+ * server), never a workspace's: the access token is sent there, so a tenant must not be able to
+ * point it at an internal address.
+ */
+const { graphBaseUrl: _operatorOnly, ...tenantCloudProperties } = (cloudDriverEntry.configSchema as { properties: Record<string, unknown> }).properties
+drivers.set('cloud', {
+  ...cloudDriverEntry,
+  configSchema: { ...cloudDriverEntry.configSchema, properties: tenantCloudProperties },
+  create: (ctx) => cloudDriverEntry.create({ ...ctx, config: { ...ctx.config, graphBaseUrl: process.env.SAPA_WHATSAPP_GRAPH_URL || undefined } }),
+})
 
 export function registerDriver(name: DriverName, entry: DriverEntry): void {
   drivers.set(name, entry)

@@ -175,7 +175,7 @@ export function classify(failure: GraphFailure): Classified {
   if ((code !== undefined && AUTH_CODES.has(code)) || status === 401) {
     return { code: 'auth_failed', retryable: false, message: `Meta refused the access token (expired, revoked or mistyped); paste a new token in the number's settings: ${detail}` }
   }
-  if ((code !== undefined && PERMISSION_CODES.has(code)) || (code !== undefined && code >= 200 && code <= 299)) {
+  if ((code !== undefined && (PERMISSION_CODES.has(code) || (code >= 200 && code <= 299))) || (code === undefined && status === 403)) {
     return { code: 'permission_denied', retryable: false, message: `The access token lacks a permission this needs (whatsapp_business_messaging / whatsapp_business_management): ${detail}` }
   }
   switch (code) {
