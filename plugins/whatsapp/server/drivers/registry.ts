@@ -1,6 +1,7 @@
 import type { DriverContext, DriverFactory, WhatsAppDriver } from './port.ts'
 import { createSandboxDriver, sandboxConfigSchema } from './sandbox.ts'
 import { cloudDriverEntry } from './cloud/index.ts'
+import { baileysDriverEntry } from './baileys/index.ts'
 
 export type DriverName = 'sandbox' | 'baileys' | 'cloud'
 
@@ -30,6 +31,8 @@ drivers.set('cloud', {
   configSchema: { ...cloudDriverEntry.configSchema, properties: tenantCloudProperties },
   create: (ctx) => cloudDriverEntry.create({ ...ctx, config: { ...ctx.config, graphBaseUrl: process.env.SAPA_WHATSAPP_GRAPH_URL || undefined } }),
 })
+
+drivers.set('baileys', baileysDriverEntry)
 
 export function registerDriver(name: DriverName, entry: DriverEntry): void {
   drivers.set(name, entry)
