@@ -9,13 +9,15 @@ import { messageRoutes } from './server/routes/messages.ts'
 import { mediaRoutes } from './server/routes/media.ts'
 import { handleSandboxMessage, sandboxRoutes, SANDBOX_CHANNEL } from './server/routes/sandbox.ts'
 import { cloudWebhookRoutes } from './server/routes/cloud-webhook.ts'
-import { WaSession } from './server/models.ts'
+import { WaMessage, WaSession } from './server/models.ts'
 import { messageView } from './server/views.ts'
 
 /** What other plugins get with `ctx.use('whatsapp.messages')`. */
 export interface WhatsAppMessages {
   /** Validate, queue and send; returns the stored message (status "queued"). Throws AppError on bad input. */
   send(tenantId: string, input: SendInput): Promise<ReturnType<typeof messageView>>
+  /** One message as the API shows it (null when it is not this tenant's). */
+  get(tenantId: string, messageId: string): Promise<ReturnType<typeof messageView> | null>
 }
 
 let supervisor: ReturnType<typeof createSupervisor> | null = null
@@ -74,6 +76,10 @@ export default definePlugin<WhatsAppSettings>({
 
     ctx.provide<WhatsAppMessages>('messages', {
       send: async (tenantId, input) => messageView((await outbound.send(tenantId, input)).message),
+      get: async (tenantId, messageId) => {
+        const row = await WaMessage.of(tenantId).findById(messageId)
+        return row ? messageView(row) : null
+      },
     })
 
     // Numbers that were connected reconnect on boot (their credentials are in the database).
