@@ -21,6 +21,7 @@ import uiRoutes from './routes/ui.ts'
 import shellRoutes from './routes/shell.ts'
 import queueRoutes from './routes/queues.ts'
 import { createValidators } from './http/validators.ts'
+import { installJsonParser } from './http/json-parser.ts'
 import { pluginEnabledGate } from './plugins/gate.ts'
 
 export interface AppOptions {
@@ -48,6 +49,7 @@ export async function buildApp(k: KernelServices, options: AppOptions = {}): Pro
   })
 
   app.setValidatorCompiler(createValidators())
+  installJsonParser(app)
   installErrorHandling(app)
   installRouteRules(app, {
     authenticate: k.authenticate,

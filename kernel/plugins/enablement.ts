@@ -43,11 +43,12 @@ export class Enablement {
     this.cache.delete(tenantId)
   }
 
-  private async load(tenantId: string): Promise<TenantState> {
+  /** `db` is the caller's transaction when inside one (embedded mode has a single connection). */
+  private async load(tenantId: string, db: Knex = this.db): Promise<TenantState> {
     const cached = this.cache.get(tenantId)
     if (cached) return cached
     const version = this.versions.get(tenantId) ?? 0
-    const rows = await this.db('tenant_plugins').where({ tenant_id: tenantId }).select('plugin', 'enabled', 'settings')
+    const rows = await db('tenant_plugins').where({ tenant_id: tenantId }).select('plugin', 'enabled', 'settings')
     const state: TenantState = {
       rows: new Map(rows.map((r) => [r.plugin, { enabled: r.enabled, settings: typeof r.settings === 'string' ? JSON.parse(r.settings) : r.settings }])),
     }
@@ -58,16 +59,16 @@ export class Enablement {
     return state
   }
 
-  async isEnabled(tenantId: string, plugin: string): Promise<boolean> {
+  async isEnabled(tenantId: string, plugin: string, db?: Knex): Promise<boolean> {
     const rule = this.rules().get(plugin)
     if (!rule) return false
-    const row = (await this.load(tenantId)).rows.get(plugin)
+    const row = (await this.load(tenantId, db)).rows.get(plugin)
     return row ? row.enabled : rule.defaultEnabled
   }
 
   /** Every loaded plugin's state for a tenant. */
-  async all(tenantId: string): Promise<Map<string, boolean>> {
-    const state = await this.load(tenantId)
+  async all(tenantId: string, db?: Knex): Promise<Map<string, boolean>> {
+    const state = await this.load(tenantId, db)
     const out = new Map<string, boolean>()
     for (const [name, rule] of this.rules()) out.set(name, state.rows.get(name)?.enabled ?? rule.defaultEnabled)
     return out
@@ -89,7 +90,7 @@ export class Enablement {
     const rules = this.rules()
     const rule = rules.get(plugin)
     if (!rule) throw new AppError(404, 'plugin_not_found', `No plugin "${plugin}"`)
-    const states = await this.all(tenantId)
+    const states = await this.all(tenantId, trx)
     if (enabled) {
       const missing = rule.dependsOn.filter((dep) => !states.get(dep))
       if (missing.length) {
@@ -119,7 +120,7 @@ export class Enablement {
       }))
       throw new AppError(400, 'invalid_settings', 'The settings are not valid', details)
     }
-    const enabled = await this.isEnabled(tenantId, plugin)
+    const enabled = await this.isEnabled(tenantId, plugin, trx)
     await trx('tenant_plugins')
       .insert({ tenant_id: tenantId, plugin, enabled, settings: JSON.stringify(candidate), updated_at: new Date() })
       .onConflict(['tenant_id', 'plugin'])

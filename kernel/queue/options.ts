@@ -87,8 +87,10 @@ export function backoffDelay(backoff: { type: 'exponential' | 'fixed'; delay: nu
   return Math.round(Math.pow(2, attemptsMade - 1) * backoff.delay)
 }
 
-export function assertWorkerOptions(opts: { concurrency?: number; limiter?: { max: number; duration: number } }): void {
+export function assertWorkerOptions(opts: { concurrency?: number; limiter?: { max: number; duration: number }; lockDurationMs?: number; stalledIntervalMs?: number }): void {
   if (opts.concurrency !== undefined) positiveInt(opts.concurrency, 'concurrency', 1, 10_000)
+  if (opts.lockDurationMs !== undefined) positiveInt(opts.lockDurationMs, 'lockDurationMs', 1000)
+  if (opts.stalledIntervalMs !== undefined) positiveInt(opts.stalledIntervalMs, 'stalledIntervalMs', 1000)
   if (opts.limiter) {
     positiveInt(opts.limiter.max, 'limiter.max', 1)
     positiveInt(opts.limiter.duration, 'limiter.duration', 1)

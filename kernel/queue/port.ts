@@ -44,6 +44,13 @@ export interface WorkerOptions {
   concurrency?: number
   /** At most `max` jobs started per `duration` ms window, per queue. */
   limiter?: { max: number; duration: number }
+  /**
+   * How soon a job held by a worker that died comes back (Redis adapter; in process there is no
+   * such case). A job is presumed lost once its lock (`lockDurationMs`, renewed while it runs) has
+   * lapsed, checked every `stalledIntervalMs`. BullMQ's defaults are 30 s each.
+   */
+  lockDurationMs?: number
+  stalledIntervalMs?: number
 }
 
 /** `every` ms, or a cron `pattern` (5 or 6 fields, seconds first when 6) in `tz`. */

@@ -170,6 +170,8 @@ export function createRedisQueue(options: RedisQueueOptions): QueuePort {
           connection: workerBase,
           prefix,
           concurrency: opts.concurrency ?? 1,
+          ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+          ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
           ...(opts.limiter ? { limiter: { max: opts.limiter.max, duration: opts.limiter.duration } } : {}),
         },
       )

@@ -54,14 +54,15 @@ export class Connection {
     return true
   }
 
-  sendText(text: string): void {
+  /** A text frame; a Buffer must hold UTF-8 (sent as text, not binary). */
+  sendText(text: string | Buffer): void {
     if (this.closed || this.socket.readyState !== OPEN) return
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.logger.warn({ userId: this.identity?.userId, buffered: this.socket.bufferedAmount }, 'realtime client too slow; dropped')
       this.terminate()
       return
     }
-    this.socket.send(text)
+    this.socket.send(text, { binary: false })
   }
 
   send(message: ServerMessage): void {

@@ -173,12 +173,13 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       return
     }
     if (channelFor(message.tenantId, message.topic) !== channel) return
-    const text = JSON.stringify({ topic: message.topic, event: message.event, data: message.data })
+    // Serialised and UTF-8 encoded once, however many sockets receive it.
+    const frame = Buffer.from(JSON.stringify({ topic: message.topic, event: message.event, data: message.data }))
     for (const connection of entry.connections) {
       // Belt and braces: the channel already carries the tenant.
       if (connection.identity?.tenantId !== message.tenantId) continue
       if (connection.topics.get(message.topic) !== channel) continue
-      connection.sendText(text)
+      connection.sendText(frame)
     }
   }
 

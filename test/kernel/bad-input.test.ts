@@ -308,3 +308,17 @@ t.test('bad input (default body limit)', async (t) => {
     }
   })
 })
+
+t.test('a NUL character is a 400, never a 500', async (t) => {
+  const { createTestKernel } = await import('../../kernel/testing/harness.ts')
+  const h = await createTestKernel(t)
+  const tenant = await h.createTenant()
+  const admin = await h.login(tenant, 'admin')
+  const before = (await h.services.db('custom_roles').count('* as c'))[0].c
+  const res = await admin.inject({ method: 'POST', url: '/api/roles', headers: { 'content-type': 'application/json' }, payload: '{"name":"Nul\\u0000role","level":2}' })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().error.code, 'invalid_characters')
+  const escaped = await admin.inject({ method: 'POST', url: '/api/roles', headers: { 'content-type': 'application/json' }, payload: '{"name":"literal \\\\u0000 text","level":2}' })
+  t.equal(escaped.statusCode, 201, 'an escaped backslash followed by u0000 is ordinary text')
+  t.equal(Number((await h.services.db('custom_roles').count('* as c'))[0].c), Number(before) + 1)
+})
