@@ -1,8 +1,9 @@
-// npm run bench -- <area>   (areas: kernel, startup)
+// npm run bench -- <area>   (areas: kernel, startup, whatsapp)
 // Each area measures our code against a baseline measured in the same run, and prints both.
 const areas: Record<string, () => Promise<unknown>> = {
   kernel: () => import('./bench/kernel.ts'),
   startup: () => import('./bench/startup.ts'),
+  whatsapp: () => import('./bench/whatsapp.ts'),
 }
 
 const area = process.argv[2]

@@ -6,6 +6,19 @@ import { STATUS_RANK, STATUS_TIME_COLUMN } from './status.ts'
 import { messageView } from './views.ts'
 
 /**
+ * Postgres text and jsonb cannot hold U+0000: one NUL from the network failed the insert, so the
+ * message was lost (and the sandbox route answered 500). Strings are stored without it.
+ */
+function noNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(/\u0000/g, '') as T
+  if (Array.isArray(value)) return value.map(noNul) as T
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, noNul(v)])) as T
+  }
+  return value
+}
+
+/**
  * The receive pipeline: what every driver reports, in one shape, stored once.
  * Inbound messages are unique per (tenant, number, provider id) — a unique index, so the same
  * message delivered twice, even at the same moment on two connections, inserts once.
@@ -35,7 +48,10 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore) {
   }
 
   const api = {
-    async message(tenantId: string, sessionId: string, message: InboundMessage): Promise<WaMessage | null> {
+    async message(tenantId: string, sessionId: string, incoming: InboundMessage): Promise<WaMessage | null> {
+      // The media keeps its download function; every string field loses its NULs.
+      const { media: incomingMedia, ...fields } = incoming
+      const message: InboundMessage = { ...noNul(fields), ...(incomingMedia ? { media: { ...incomingMedia, caption: noNul(incomingMedia.caption), filename: noNul(incomingMedia.filename) } } : {}) }
       const now = ctx.clock.now()
       const payload: Record<string, unknown> = {}
       if (message.location) payload.location = message.location
@@ -88,7 +104,7 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore) {
       const changes: Record<string, unknown> = { status: update.status, status_rank: rank, updated_at: ctx.clock.now() }
       const column = STATUS_TIME_COLUMN[update.status]
       if (column) changes[column] = update.at
-      if (update.status === 'failed') changes.error = (update.error ?? 'failed').slice(0, 500)
+      if (update.status === 'failed') changes.error = noNul(update.error ?? 'failed').slice(0, 500)
       const rows = (await ctx
         .db('whatsapp_messages')
         .where({ tenant_id: tenantId, session_id: sessionId, direction: 'out', provider_id: update.providerId })

@@ -22,7 +22,10 @@ export function safeFileName(name: string | undefined, fallback: string): string
   const base = (name ?? '').split(/[\\/]/).pop() ?? ''
   const cleaned = base
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f"<>|:*?\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    // Controls (Cc), every invisible format character (Cf: zero-width, bidi overrides and isolates,
+    // word joiner U+2060, BOM U+FEFF, soft hyphen…) and line/paragraph separators; the old list
+    // missed U+2060-2064 and U+FEFF, which then reached Content-Disposition and the UI.
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029"<>|:*?]/gu, '')
     .replace(/^\.+/, '')
     .trim()
     .slice(0, 200)

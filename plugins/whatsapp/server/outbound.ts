@@ -8,6 +8,18 @@ import { messageView } from './views.ts'
 
 export const SEND_ATTEMPTS = 4 // the first try and three retries: 2 s, 4 s, 8 s
 export const SEND_BACKOFF = { type: 'exponential' as const, delay: 2000 }
+/** How long a message may keep waiting for a provider's "come back later" before it fails. */
+const MAX_DEFER_MS = 24 * 3600_000
+
+/**
+ * The retry backoff, read when the plugin registers. SAPA_WHATSAPP_SEND_BACKOFF_MS (default 2000)
+ * exists so tests can run the four attempts in milliseconds instead of 14 s; production leaves it unset.
+ */
+export function sendBackoff(env: NodeJS.ProcessEnv = process.env): { type: 'exponential'; delay: number } {
+  const raw = env.SAPA_WHATSAPP_SEND_BACKOFF_MS
+  const ms = raw === undefined || raw === '' ? NaN : Number(raw)
+  return { type: 'exponential', delay: Number.isFinite(ms) && ms >= 0 ? Math.round(ms) : SEND_BACKOFF.delay }
+}
 
 export interface SendInput {
   sessionId: string
@@ -27,27 +39,41 @@ export interface SendInput {
 
 export const sendQueue = (sessionId: string) => `send.${sessionId}`
 
+const hasNul = (value: unknown): boolean =>
+  typeof value === 'string' ? value.includes('\u0000') : value !== null && typeof value === 'object' ? Object.values(value).some(hasNul) : false
+
 /** One sender at a time per recipient, so messages to one person arrive in the order they were queued. */
 class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>()
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /** Takes a place in the key's line now (synchronously); `ready` resolves when it is this one's turn. */
+  ticket(key: string): { ready: Promise<void>; release: () => void } {
     const previous = this.tails.get(key) ?? Promise.resolve()
     let release!: () => void
     const mine = new Promise<void>((r) => (release = r))
     const tail = previous.then(() => mine)
     this.tails.set(key, tail)
-    await previous
+    return {
+      ready: previous,
+      release: () => {
+        release()
+        if (this.tails.get(key) === tail) this.tails.delete(key)
+      },
+    }
+  }
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const { ready, release } = this.ticket(key)
+    await ready
     try {
       return await fn()
     } finally {
       release()
-      if (this.tails.get(key) === tail) this.tails.delete(key)
     }
   }
 }
 
 export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
   const mutex = new KeyedMutex()
+  const backoff = sendBackoff()
 
   async function publish(tenantId: string, row: WaMessage) {
     await ctx.events.publish('whatsapp.message.status', { tenantId, messageId: row.id, sessionId: row.session_id, status: row.status, providerId: row.provider_id, error: row.error })
@@ -59,6 +85,9 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
     const session = await WaSession.of(tenantId).findById(input.sessionId)
     if (!session) throw new AppError(404, 'session_not_found', 'WhatsApp number not found', { field: 'sessionId' })
     const peer = toE164(input.to, 'ID', 'to')
+    // Postgres cannot store U+0000 (text or jsonb): without this check a NUL anywhere in the message
+    // (text, caption, location, template components) was a 500 from the insert.
+    if (hasNul(input)) throw new AppError(400, 'invalid_characters', 'The message contains a NUL character (U+0000)')
     if (input.idempotencyKey) {
       const existing = await WaMessage.of(tenantId).where('idempotency_key', input.idempotencyKey).first()
       if (existing) return { message: existing, created: false }
@@ -129,7 +158,8 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
       return { message: existing!, created: false }
     }
     // The row exists before the job: if the enqueue is lost, the reconciler finds the row.
-    await ctx.jobs.add(sendQueue(session.id), { tenantId, messageId: id }, { jobId: id, attempts: SEND_ATTEMPTS, backoff: SEND_BACKOFF })
+    // The recipient rides along so the job can take its place in the recipient's line before any lookup.
+    await ctx.jobs.add(sendQueue(session.id), { tenantId, messageId: id, peer }, { jobId: id, attempts: SEND_ATTEMPTS, backoff })
     const message = WaMessage.fromJson(inserted[0], { skipValidation: true }) as WaMessage
     await ctx.realtime.publish(tenantId, `session:${session.id}`, 'message.queued', messageView(message))
     return { message, created: true }
@@ -147,56 +177,141 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
     return reference
   }
 
-  /** The job: send one queued message through the number's live driver. Idempotent. */
+  /**
+   * The job: send one queued message through the number's live driver. Idempotent.
+   *
+   * Order per recipient: the job takes its place in the recipient's line synchronously, in the order
+   * the queue hands jobs out (a lookup first would let a later job overtake an earlier one), and claims
+   * its row ("sending") while it waits. A row left "sending" by a worker that died keeps its place: the
+   * next message to that recipient sends it first, instead of overtaking it while its job sits in the
+   * dead worker's active list until the queue's stall check hands it back (30-60 s on BullMQ).
+   */
   async function process(job: QueueJob, driver: () => WhatsAppDriver | null): Promise<unknown> {
-    const { tenantId, messageId } = job.data as { tenantId: string; messageId: string }
-    const message = await WaMessage.of(tenantId).findById(messageId)
-    // Sent already (a redelivered job), failed by the hold timeout, or gone: nothing to do.
-    if (!message || message.status_rank > STATUS_RANK.sending) return { skipped: true }
-    return mutex.run(`${tenantId}:${message.peer}`, async () => {
+    const { tenantId, messageId } = job.data as { tenantId: string; messageId: string; peer?: string }
+    let peer = (job.data as { peer?: string }).peer
+    if (!peer) {
+      // A job queued before the recipient rode along in its data.
+      const message = await WaMessage.of(tenantId).findById(messageId)
+      if (!message || message.status_rank > STATUS_RANK.sending) return { skipped: true }
+      peer = message.peer
+    }
+    const turn = mutex.ticket(`${tenantId}:${peer}`)
+    inLine.add(messageId)
+    try {
+      // One round trip: claim the row while waiting for the turn (sent already by a redelivered job,
+      // failed, or gone: nothing to do), and find earlier messages to this recipient left "sending".
+      const { rows } = (await ctx.db.raw(
+        `with claimed as (
+           update whatsapp_messages set status = 'sending', status_rank = :sending, attempts = attempts + 1, updated_at = :now
+           where tenant_id = :tenantId and id = :messageId and status_rank <= :sending
+           returning *)
+         select true as claimed, * from claimed
+         union all
+         (select false as claimed, m.* from whatsapp_messages m
+          where m.tenant_id = :tenantId and m.status = 'sending' and m.session_id = (select session_id from claimed)
+            and m.direction = 'out' and m.peer = :peer and m.id < :messageId
+          order by m.id limit 50)`,
+        { sending: STATUS_RANK.sending, now: ctx.clock.now(), tenantId, messageId, peer },
+      )) as { rows: any[] }
+      // Rows claimed by jobs of this worker are theirs (in line, or just done); the others were
+      // stranded by a worker that died, unless they were sent meanwhile: looked at again at the turn.
+      const suspects = rows.filter((r) => !r.claimed && !inLine.has(r.id)).map((r) => r.id as string)
+      await turn.ready
+      const own = rows.find((r) => r.claimed)
+      if (!own || sentAhead.delete(messageId)) return { skipped: true }
+      const message = WaMessage.fromJson(withoutFlag(own), { skipValidation: true }) as WaMessage
       const live = driver()
-      if (!live) throw new DriverError('The number is not connected on this worker', 'not_connected', true)
-      await WaMessage.of(tenantId).findById(messageId).patch({ status: 'sending', status_rank: STATUS_RANK.sending, attempts: message.attempts + 1, updated_at: ctx.clock.now() } as any)
-      const outbound: OutboundMessage = {
-        id: message.id,
-        to: message.peer,
-        type: message.type as OutboundMessage['type'],
-        text: message.text ?? undefined,
-        location: (message.payload?.location as OutboundMessage['location']) ?? undefined,
-        reaction: (message.payload?.reaction as OutboundMessage['reaction']) ?? undefined,
-        template: (message.payload?.template as OutboundMessage['template']) ?? undefined,
-        replyTo: message.reply_to ?? undefined,
+      if (!live) {
+        // The number dropped between the queue handing out this job and its turn: wait for it
+        // (a delayed copy of the job) rather than spend an attempt — holding is the rule while disconnected.
+        await requeue(tenantId, messageId, null)
+        await ctx.jobs.add(sendQueue(message.session_id), { tenantId, messageId, peer: message.peer }, { jobId: `${messageId}-h${Date.now()}`, delay: 5000, attempts: SEND_ATTEMPTS, backoff })
+        return { held: true }
       }
-      if (message.media_id) {
-        const file = await media.load(tenantId, message.media_id)
-        if (!file) return fail(tenantId, messageId, 'The media file is gone')
-        outbound.media = { data: file.data, mime: file.row.mime, filename: file.row.filename, caption: message.text ?? undefined }
+      const stranded = suspects.length
+        ? ((await ctx.db('whatsapp_messages').where({ tenant_id: tenantId, status: 'sending' }).whereIn('id', suspects).orderBy('id')) as any[]).filter((r) => !sentAhead.has(r.id))
+        : []
+      for (const row of stranded) {
+        const earlier = WaMessage.fromJson(withoutFlag(row), { skipValidation: true }) as WaMessage
+        try {
+          await deliver(tenantId, earlier, live, earlier.attempts + 1 >= SEND_ATTEMPTS, true)
+          sentAhead.add(earlier.id)
+        } catch {
+          // Back to queued: its own job retries it by the usual rules; this message does not wait on it.
+        }
       }
-      try {
-        const { providerId } = await live.send(outbound)
-        const rows = (await ctx
-          .db('whatsapp_messages')
-          .where({ tenant_id: tenantId, id: messageId })
-          .update({
-            provider_id: providerId,
-            // An ack may have arrived first: never step back from it.
-            status: ctx.db.raw(`case when status_rank < ? then 'sent' else status end`, [STATUS_RANK.sent]),
-            status_rank: ctx.db.raw('greatest(status_rank, ?)', [STATUS_RANK.sent]),
-            sent_at: ctx.clock.now(),
-            error: null,
-            updated_at: ctx.clock.now(),
-          })
-          .returning('*')) as any[]
-        await publish(tenantId, WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage)
-        return { providerId }
-      } catch (err) {
-        const retryable = err instanceof DriverError ? err.retryable : true
-        const last = job.attemptsMade + 1 >= SEND_ATTEMPTS
-        if (!retryable || last) return fail(tenantId, messageId, (err as Error).message)
-        await WaMessage.of(tenantId).findById(messageId).patch({ status: 'queued', status_rank: STATUS_RANK.queued, error: (err as Error).message.slice(0, 500), updated_at: ctx.clock.now() } as any)
-        throw err
+      return await deliver(tenantId, message, live, job.attemptsMade + 1 >= SEND_ATTEMPTS)
+    } finally {
+      inLine.delete(messageId)
+      turn.release()
+    }
+  }
+
+  const withoutFlag = ({ claimed: _, ...row }: any) => row
+  /** Messages whose jobs run on this worker right now (waiting for their turn or sending). */
+  const inLine = new Set<string>()
+  /** Rows sent by a later message's job (see process); bounded: cleared as their own jobs come by. */
+  const sentAhead = new Set<string>()
+  setInterval(() => sentAhead.clear(), 10 * 60_000).unref()
+
+  async function requeue(tenantId: string, messageId: string, error: string | null) {
+    await ctx
+      .db('whatsapp_messages')
+      .where({ tenant_id: tenantId, id: messageId, status_rank: STATUS_RANK.sending })
+      .update({ status: 'queued', status_rank: STATUS_RANK.queued, ...(error ? { error: error.slice(0, 500) } : {}), updated_at: ctx.clock.now() })
+  }
+
+  /** Send one claimed row; throws a retryable failure (the row back to queued), fails it for good otherwise. */
+  async function deliver(tenantId: string, message: WaMessage, live: WhatsAppDriver, lastAttempt: boolean, countAttempt = false): Promise<unknown> {
+    const messageId = message.id
+    const outbound: OutboundMessage = {
+      id: message.id,
+      to: message.peer,
+      type: message.type as OutboundMessage['type'],
+      text: message.text ?? undefined,
+      location: (message.payload?.location as OutboundMessage['location']) ?? undefined,
+      reaction: (message.payload?.reaction as OutboundMessage['reaction']) ?? undefined,
+      template: (message.payload?.template as OutboundMessage['template']) ?? undefined,
+      replyTo: message.reply_to ?? undefined,
+    }
+    if (message.media_id) {
+      const file = await media.load(tenantId, message.media_id)
+      if (!file) return fail(tenantId, messageId, 'The media file is gone')
+      outbound.media = { data: file.data, mime: file.row.mime, filename: file.row.filename, caption: message.text ?? undefined }
+    }
+    try {
+      const { providerId } = await live.send(outbound)
+      const rows = (await ctx
+        .db('whatsapp_messages')
+        .where({ tenant_id: tenantId, id: messageId })
+        .update({
+          provider_id: providerId,
+          // An ack may have arrived first: never step back from it.
+          status: ctx.db.raw(`case when status_rank < ? then 'sent' else status end`, [STATUS_RANK.sent]),
+          status_rank: ctx.db.raw('greatest(status_rank, ?)', [STATUS_RANK.sent]),
+          sent_at: ctx.clock.now(),
+          error: null,
+          updated_at: ctx.clock.now(),
+          // A stranded row sent ahead by a later message's job: that try counts too.
+          ...(countAttempt ? { attempts: ctx.db.raw('attempts + 1') } : {}),
+        })
+        .returning('*')) as any[]
+      await publish(tenantId, WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage)
+      return { providerId }
+    } catch (err) {
+      // The provider said when to come back (rate limit, pacing cap, open circuit): wait that long
+      // in a delayed job instead of burning the attempts on a 2-4-8 s backoff — within a day.
+      if (err instanceof DriverError && err.retryable && err.retryAfterMs !== undefined && ctx.clock.now().getTime() - new Date(message.created_at).getTime() < MAX_DEFER_MS) {
+        await requeue(tenantId, messageId, err.message)
+        const delay = Math.min(Math.max(err.retryAfterMs, 250), 15 * 60_000)
+        await ctx.jobs.add(sendQueue(message.session_id), { tenantId, messageId, peer: message.peer }, { jobId: `${messageId}-d${Date.now()}`, delay, attempts: SEND_ATTEMPTS, backoff })
+        return { deferred: delay }
       }
-    })
+      const retryable = err instanceof DriverError ? err.retryable : true
+      if (!retryable || lastAttempt) return fail(tenantId, messageId, (err as Error).message)
+      await requeue(tenantId, messageId, (err as Error).message)
+      throw err
+    }
   }
 
   async function fail(tenantId: string, messageId: string, reason: string) {
@@ -210,7 +325,23 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
     return { failed: reason }
   }
 
-  return { send, process, fail }
+  /**
+   * Rows written but never enqueued (the process died between commit and enqueue): enqueued again
+   * under their own id, so a job that does exist absorbs the duplicate.
+   */
+  async function reconcile(tenantId: string, sessionId: string, olderThan: Date): Promise<number> {
+    const rows = await ctx
+      .db('whatsapp_messages')
+      .where({ tenant_id: tenantId, session_id: sessionId, direction: 'out', status: 'queued' })
+      .andWhere('updated_at', '<', olderThan)
+      .orderBy('id')
+      .limit(500)
+      .select('id', 'peer')
+    for (const row of rows) await ctx.jobs.add(sendQueue(sessionId), { tenantId, messageId: row.id, peer: row.peer }, { jobId: row.id, attempts: SEND_ATTEMPTS, backoff })
+    return rows.length
+  }
+
+  return { send, process, fail, reconcile }
 }
 
 export type Outbound = ReturnType<typeof createOutbound>

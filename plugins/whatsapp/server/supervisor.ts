@@ -13,6 +13,8 @@ interface Live {
   driver: WhatsAppDriver
   status: SessionStatus
   processing: boolean
+  /** Status writes of this number, one after another (see events.status below). */
+  statusWrites: Promise<void>
 }
 
 export const WAKE_CHANNEL = 'whatsapp.sessions.wake'
@@ -34,11 +36,11 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
   const leaseUntil = () => new Date(Date.now() + deps.leaseMs)
 
   async function setStatus(l: Live, status: SessionStatus, detail: SessionStatusDetail = {}) {
-    l.status = status
     const changes: Record<string, unknown> = { status, status_detail: JSON.stringify(detail), updated_at: new Date() }
     if (detail.phone) changes.phone = detail.phone
     const rows = await ctx.db('whatsapp_sessions').where({ tenant_id: l.tenantId, id: l.sessionId, owner: me }).update(changes).returning('*')
-    if (status === 'connected') await startProcessing(l)
+    // A number stopped meanwhile (disconnect, release) must not get its queue back.
+    if (status === 'connected' && live.get(l.sessionId) === l) await startProcessing(l)
     else await stopProcessing(l)
     if (!rows.length) return
     const view = sessionView(WaSession.fromJson(rows[0], { skipValidation: true }) as WaSession)
@@ -55,6 +57,9 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
     // the per-recipient mutex in the processor keeps each conversation in order.
     await ctx.jobs.define(sendQueue(l.sessionId), (job) => deps.outbound.process(job, () => (live.get(l.sessionId)?.status === 'connected' ? l.driver : null)), {
       concurrency: 16,
+      // A send held by a worker that died comes back within ~15 s, not BullMQ's default minute.
+      lockDurationMs: 10_000,
+      stalledIntervalMs: 5_000,
       ...(rate > 0 ? { limiter: { max: rate, duration: 1000 } } : {}),
     })
   }
@@ -75,7 +80,7 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
       await ctx.db('whatsapp_sessions').where({ id: row.id, owner: me }).update({ status: 'failed', status_detail: JSON.stringify({ error: 'Its configuration cannot be decrypted (was APP_SECRET changed?)' }), desired: 'disconnected' })
       return
     }
-    const l: Live = { tenantId, sessionId: row.id, driver: null as unknown as WhatsAppDriver, status: 'disconnected', processing: false }
+    const l: Live = { tenantId, sessionId: row.id, driver: null as unknown as WhatsAppDriver, status: 'disconnected', processing: false, statusWrites: Promise.resolve() }
     l.driver = createDriver(row.driver, {
       tenantId,
       sessionId: row.id,
@@ -84,7 +89,16 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
       now: () => ctx.clock.now(),
       state: createStateStore(ctx.db, ctx.secrets, tenantId, row.id),
       events: {
-        status: (status, detail) => void setStatus(l, status, detail).catch((err) => ctx.logger.error({ err, sessionId: row.id }, 'session status not saved')),
+        // Drivers report statuses back to back (connecting, then qr at once): written concurrently on
+        // two pool connections the older one could land last and the row would show "connecting"
+        // under a live QR, with realtime out of order too. So they are written one after another;
+        // the in-memory status (what sends check) changes at once.
+        status: (status, detail) => {
+          l.status = status
+          l.statusWrites = l.statusWrites
+            .then(() => setStatus(l, status, detail))
+            .catch((err) => ctx.logger.error({ err, sessionId: row.id }, 'session status not saved'))
+        },
         inbound: async (message) => void (await deps.inbound.message(tenantId, row.id, message)),
         ack: async (update) => void (await deps.inbound.ack(tenantId, row.id, update)),
       },
@@ -159,10 +173,17 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
       .where('m.status', 'queued')
       .andWhere('m.direction', 'out')
       .whereNot('s.status', 'connected')
-      .andWhereRaw(`m.created_at < ? - (coalesce((s.settings->>'holdMinutes')::int, 60) * interval '1 minute')`, [ctx.clock.now()])
+      // The cast matters: an untyped parameter minus an interval is read as interval - interval,
+      // and "timestamptz < interval" failed the whole tick, so nothing ever timed out.
+      .andWhereRaw(`m.created_at < ?::timestamptz - (coalesce((s.settings->>'holdMinutes')::int, 60) * interval '1 minute')`, [ctx.clock.now()])
       .limit(500)
       .select('m.tenant_id', 'm.id')
     for (const m of waiting) await deps.outbound.fail(m.tenant_id, m.id, 'The WhatsApp number stayed disconnected past the hold time')
+    // 5. Rows of our connected numbers left queued with no job behind them go back in the queue.
+    const stale = new Date(ctx.clock.now().getTime() - 2 * 60_000)
+    for (const l of live.values()) {
+      if (l.status === 'connected') await deps.outbound.reconcile(l.tenantId, l.sessionId, stale)
+    }
   }
 
   /** Run a tick now (coalescing: a request during a tick runs one more right after it). */

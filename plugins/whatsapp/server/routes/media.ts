@@ -5,6 +5,9 @@ import { MEDIA_RULES, type MediaKind, type MediaStore } from '../media.ts'
 
 const MAX_UPLOAD = MEDIA_RULES.document.maxBytes
 
+/** RFC 5987 ext-value: encodeURIComponent leaves ' ( ) * bare, which are not attr-chars (a ' ends the charset part). */
+const rfc5987 = (name: string) => encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
 export function mediaRoutes(ctx: PluginContext<any>, media: MediaStore) {
   return async (app: FastifyInstance) => {
     await app.register(multipart, { limits: { files: 1, fileSize: MAX_UPLOAD, fields: 2, fieldSize: 64, parts: 3 } })
@@ -49,7 +52,7 @@ export function mediaRoutes(ctx: PluginContext<any>, media: MediaStore) {
       const ascii = row.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
       return reply
         .header('content-type', type)
-        .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(row.filename)}`)
+        .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${rfc5987(row.filename)}`)
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
         .header('cache-control', 'private, max-age=86400')
