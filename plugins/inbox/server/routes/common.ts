@@ -1,0 +1,24 @@
+import type { FastifyRequest } from 'fastify'
+import { badRequest } from '@sapa/sdk'
+import type { Actor } from '../deps.ts'
+
+export const actorOf = (req: FastifyRequest): Actor => ({
+  userId: req.principal!.user?.id ?? null,
+  name: req.principal!.user?.name ?? req.principal!.apiKey?.name ?? null,
+})
+
+export const tenantOf = (req: FastifyRequest) => req.principal!.tenant.id
+
+export const limitQuery = (max: number, dflt: number) => ({ type: 'integer', minimum: 1, maximum: max, default: dflt }) as const
+
+/** Opaque cursors around a plain string (a shortcut, a uuid). */
+export const encodeText = (value: string) => Buffer.from(value).toString('base64url')
+export function decodeText(cursor: string | undefined, pattern: RegExp): string | undefined {
+  if (cursor === undefined) return undefined
+  const value = Buffer.from(cursor, 'base64url').toString()
+  if (!pattern.test(value)) throw badRequest('invalid_cursor', 'The cursor is not valid')
+  return value
+}
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const versionProp = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
