@@ -4,3 +4,4 @@ export type { TestKernel, TestKernelOptions, TestSession, TestTenant, TestUser, 
 export { ManualClock } from '../kernel/clock.ts'
 export { sampleFromSchema } from '../kernel/testing/sample.ts'
 export { assertError } from '../kernel/testing/assert-error.ts'
+export { realtimeClient, portOf, type RealtimeClient } from '../kernel/testing/realtime-client.ts'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { assertError } from '@sapa/sdk/testing'
 import { workspace } from './support/kernel.ts'
-import { portOf, realtimeClient } from './support/realtime-client.ts'
+import { portOf, realtimeClient } from '@sapa/sdk/testing'
 
 /**
  * Teams A and B. Five conversations:

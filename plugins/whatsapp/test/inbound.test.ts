@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sandboxNumber, until } from './support/kernel.ts'
 import { OGG, PDF, PNG } from './support/multipart.ts'
-import { portOf, realtimeClient } from './support/realtime-client.ts'
+import { portOf, realtimeClient } from '@sapa/sdk/testing'
 
 /** The receive pipeline through the sandbox: every message type, stored once, announced once, unchanged. */
 

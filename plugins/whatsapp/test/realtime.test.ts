@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sandboxNumber, until } from './support/kernel.ts'
 import { multipart, PNG } from './support/multipart.ts'
-import { portOf, realtimeClient } from './support/realtime-client.ts'
+import { portOf, realtimeClient } from '@sapa/sdk/testing'
 
 /** Tenants apart: the `session:<id>` realtime topic, and every whatsapp route called with another tenant's ids. */
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createTestKernel, type TestSession } from '@sapa/sdk/testing'
 import { until, WHATSAPP } from './support/kernel.ts'
-import { portOf, realtimeClient } from './support/realtime-client.ts'
+import { portOf, realtimeClient } from '@sapa/sdk/testing'
 
 /** Numbers (sessions) through the API: validation, paging, the connect flows, teardown, caps. */
 

@@ -1,5 +1,5 @@
 import WebSocket from 'ws'
-import type { TestKernel, TestSession } from '@sapa/sdk/testing'
+import type { TestKernel, TestSession } from './harness.ts'
 
 export interface RealtimeClient {
   socket: WebSocket
