@@ -4,7 +4,7 @@ import { verifyPassword } from '../auth/passwords.ts'
 import { randomToken, sha256 } from '../auth/tokens.ts'
 import { SESSION_COOKIE } from '../auth/principal.ts'
 import { AppError } from '../errors.ts'
-import { str, uuid } from '../http/schemas.ts'
+import { str, uuid, emptyBody } from '../http/schemas.ts'
 import { actorOf } from '../audit/audit.ts'
 
 const loginBody = {
@@ -85,7 +85,7 @@ export default async function authRoutes(app: FastifyInstance, k: KernelServices
   })
 
   app.post('/api/auth/logout', {
-    schema: { body: { type: ['object', 'null'], additionalProperties: false, properties: {} }, tags: ['auth'] },
+    schema: { body: emptyBody, tags: ['auth'] },
     config: { public: true },
   }, async (req, reply) => {
     const principal = await k.authenticate(req)

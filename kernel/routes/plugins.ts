@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { KernelServices } from '../kernel.ts'
 import { AppError } from '../errors.ts'
-import { str } from '../http/schemas.ts'
+import { str, emptyBody } from '../http/schemas.ts'
 import { PLUGIN_NAME, PluginError } from '../plugins/descriptor.ts'
 
 const nameParams = { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: PLUGIN_NAME, maxLength: 63 } } } as const
@@ -95,7 +95,7 @@ export default async function pluginRoutes(app: FastifyInstance, k: KernelServic
   })
 
   app.post<{ Params: { name: string } }>('/api/plugins/:name/reload', {
-    schema: { tags: ['plugins'], params: nameParams, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } },
+    schema: { tags: ['plugins'], params: nameParams, body: emptyBody },
     config: { permission: 'kernel.plugins.install' },
   }, async (req) => {
     const result = await plugins.reload(req.params.name).catch(asAppError)

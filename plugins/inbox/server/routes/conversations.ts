@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { decodeCursor, idParams, str, uuid } from '@sapa/sdk'
+import { decodeCursor, idParams, str, uuid, emptyBody } from '@sapa/sdk'
 import { viewerOf } from '../access.ts'
 import { assign, transfer, unassign, type AssignInput } from '../assignment.ts'
 import { changeDetails, changeStatus, getConversation, listConversations, markRead, openWithContact } from '../conversations.ts'
@@ -81,7 +81,7 @@ export function conversationRoutes(deps: Deps) {
     })
 
     app.post<{ Params: { id: string } }>('/conversations/:id/read', {
-      schema: { tags, params: idParams, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } },
+      schema: { tags, params: idParams, body: emptyBody },
       config: { permission: 'inbox.conversation.view' },
     }, async (req, reply) => {
       await markRead(deps, await viewerOf(req), req.params.id)

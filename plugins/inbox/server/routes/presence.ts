@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { decodeCursor, encodeCursor, str, uuid } from '@sapa/sdk'
+import { decodeCursor, encodeCursor, str, uuid, emptyBody } from '@sapa/sdk'
 import type { Deps } from '../deps.ts'
 import type { PresenceStatus } from '../models.ts'
 import { listPresence, setPresence } from '../presence.ts'
@@ -23,7 +23,7 @@ export function presenceRoutes(deps: Deps) {
     }, async (req) => setPresence(deps, tenantOf(req), req.principal!.user?.id ?? null, req.body.status))
 
     app.post('/presence/heartbeat', {
-      schema: { tags, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } },
+      schema: { tags, body: emptyBody },
       config: { permission: 'inbox.conversation.view' },
     }, async (req) => setPresence(deps, tenantOf(req), req.principal!.user?.id ?? null, 'heartbeat'))
   }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { AppError, newId, str, type PluginContext } from '@sapa/sdk'
+import { AppError, newId, str, type PluginContext, emptyBody } from '@sapa/sdk'
 import type { InboundMessage, MessageType } from '../drivers/port.ts'
 import type { SandboxDriver } from '../drivers/sandbox.ts'
 import type { Sessions } from '../sessions.ts'
@@ -99,7 +99,7 @@ export function sandboxRoutes(ctx: PluginContext<any>, sessions: Sessions, super
 
     for (const action of ['scan', 'disconnect'] as const) {
       app.post<{ Params: { sessionId: string } }>(`/sandbox/:sessionId/${action}`, {
-        schema: { tags: ['whatsapp'], params, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } },
+        schema: { tags: ['whatsapp'], params, body: emptyBody },
         config: { permission: 'whatsapp.sandbox.use' },
       }, async (req, reply) => {
         await sandboxSession(req.principal!.tenant.id, req.params.sessionId)

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { decodeCursor, idParams, page, pageQuery, str } from '@sapa/sdk'
+import { decodeCursor, idParams, page, pageQuery, str, emptyBody } from '@sapa/sdk'
 import type { PluginContext } from '@sapa/sdk'
 import type { Sessions } from '../sessions.ts'
 import { WaSession } from '../models.ts'
@@ -84,7 +84,7 @@ export function sessionRoutes(ctx: PluginContext<any>, sessions: Sessions) {
 
     for (const action of ['disconnect', 'logout'] as const) {
       app.post<{ Params: { id: string } }>(`/sessions/:id/${action}`, {
-        schema: { tags: ['whatsapp'], params: idParams, body: { type: ['object', 'null'], additionalProperties: false, properties: {} } },
+        schema: { tags: ['whatsapp'], params: idParams, body: emptyBody },
         config: { permission: 'whatsapp.session.manage' },
       }, async (req) => {
         const session = await sessions[action](req.principal!.tenant.id, req.params.id)

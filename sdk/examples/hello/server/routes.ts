@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { newId, type PluginContext } from '@sapa/sdk'
+import { newId, type PluginContext, emptyBody } from '@sapa/sdk'
 import { Ping } from './ping.ts'
 
 export function helloRoutes(ctx: PluginContext<{ greeting: string }>) {
@@ -11,7 +11,7 @@ export function helloRoutes(ctx: PluginContext<{ greeting: string }>) {
 
     // POST /api/hello/pings — records a ping, queues a greeting job, publishes an event.
     app.post('/pings', {
-      schema: { tags: ['hello'], body: { type: ['object', 'null'], additionalProperties: false, properties: {} } },
+      schema: { tags: ['hello'], body: emptyBody },
       config: { permission: 'hello.ping.view' },
     }, async (req, reply) => {
       const tenant = req.principal!.tenant
