@@ -45,3 +45,23 @@ export async function peopleById(db: Knex | Knex.Transaction, tenantId: string, 
     .select('u.id', 'u.name', 'u.email')
   return new Map(rows.map((r) => [r.id, r]))
 }
+
+/**
+ * The tenant's active members for an assignment picker: id and name (no email: every agent may look
+ * at this list, and an address is more than choosing a colleague needs), oldest id first, keyset on id.
+ */
+export async function listMembers(db: Knex | Knex.Transaction, tenantId: string, opts: { q?: string; limit: number; after?: string }): Promise<{ id: string; name: string }[]> {
+  const q = db('memberships as m')
+    .join('users as u', 'u.id', 'm.user_id')
+    .where('m.tenant_id', tenantId)
+    .andWhere('m.active', true)
+    .orderBy('u.id')
+    .limit(opts.limit)
+    .select('u.id', 'u.name')
+  if (opts.after) q.where('u.id', '>', opts.after)
+  if (opts.q) {
+    const like = `%${opts.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    q.where((w) => w.whereRaw('lower(u.name) like ?', [like]).orWhereRaw('lower(u.email) like ?', [like]))
+  }
+  return q
+}
