@@ -35,18 +35,52 @@ export function parseTarget(value: string, attributes: Map<string, AttributeDef>
 }
 
 /**
+ * What recognised headers (`nama`, `no hp`, `attributes.city`, an attribute's key or label) map to,
+ * the first column of each kind winning; null for the rest. The import wizard offers this as its
+ * starting mapping, and an upload without a mapping uses it.
+ */
+export function guessColumns(headers: string[], attributes: Map<string, AttributeDef>): (Target | null)[] {
+  const byLabel = new Map<string, string>()
+  for (const def of attributes.values()) byLabel.set(normalizeHeader(def.label), def.key)
+  const columns: (Target | null)[] = headers.map((raw) => {
+    const header = (raw ?? '').toString().trim()
+    const normal = normalizeHeader(header)
+    if (!normal) return null
+    const alias = ALIASES.get(normal)
+    if (alias) return alias
+    if (normal.startsWith('attributes ') && attributes.has(header.slice('attributes.'.length))) return `attributes.${header.slice('attributes.'.length)}`
+    if (attributes.has(header)) return `attributes.${header}`
+    if (byLabel.has(normal)) return `attributes.${byLabel.get(normal)}`
+    return null
+  })
+  // A second "phone" column is ignored rather than an error.
+  const seen = new Set<string>()
+  columns.forEach((target, i) => {
+    if (target && target !== 'labels') {
+      if (seen.has(target)) columns[i] = null
+      seen.add(target)
+    }
+  })
+  return columns
+}
+
+/** Throws MappingError for a header that is refused outright (`__proto__`, …). */
+export function checkHeaders(headers: string[]): void {
+  for (const header of headers) {
+    const text = (header ?? '').toString().trim()
+    if (FORBIDDEN_HEADERS.has(text.toLowerCase())) throw new MappingError('invalid_header', `The column header "${text}" is not allowed`, { header: text })
+  }
+}
+
+/**
  * Each column's target, from an explicit mapping (used exactly: unmapped columns are ignored) or
  * from recognised headers (`nama`, `no hp`, `attributes.city`, an attribute's key or label).
  * Throws MappingError for a forbidden or missing header, a target used twice, or no phone column.
  */
 export function resolveColumns(headers: string[], mapping: [string, string][] | null, attributes: Map<string, AttributeDef>): (Target | null)[] {
   const trimmed = headers.map((h) => (h ?? '').toString().trim())
-  for (const header of trimmed) {
-    if (FORBIDDEN_HEADERS.has(header.toLowerCase())) {
-      throw new MappingError('invalid_header', `The column header "${header}" is not allowed`, { header })
-    }
-  }
-  const columns: (Target | null)[] = trimmed.map(() => null)
+  checkHeaders(trimmed)
+  let columns: (Target | null)[] = trimmed.map(() => null)
   if (mapping) {
     for (const [header, value] of mapping) {
       const target = parseTarget(value, attributes)
@@ -56,25 +90,7 @@ export function resolveColumns(headers: string[], mapping: [string, string][] | 
       columns[index] = target === 'ignore' ? null : target
     }
   } else {
-    const byLabel = new Map<string, string>()
-    for (const def of attributes.values()) byLabel.set(normalizeHeader(def.label), def.key)
-    trimmed.forEach((header, i) => {
-      const normal = normalizeHeader(header)
-      if (!normal) return
-      const alias = ALIASES.get(normal)
-      if (alias) columns[i] = alias
-      else if (normal.startsWith('attributes ') && attributes.has(header.trim().slice('attributes.'.length))) columns[i] = `attributes.${header.trim().slice('attributes.'.length)}`
-      else if (attributes.has(header.trim())) columns[i] = `attributes.${header.trim()}`
-      else if (byLabel.has(normal)) columns[i] = `attributes.${byLabel.get(normal)}`
-    })
-    // Without a mapping, the first column of each kind wins (a second "phone" column is ignored).
-    const seen = new Set<string>()
-    columns.forEach((target, i) => {
-      if (target && target !== 'labels') {
-        if (seen.has(target)) columns[i] = null
-        seen.add(target)
-      }
-    })
+    columns = guessColumns(trimmed, attributes)
   }
   const used = new Set<string>()
   for (const target of columns) {

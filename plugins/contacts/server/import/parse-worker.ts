@@ -127,7 +127,7 @@ function checkZip(data: Uint8Array) {
   }
 }
 
-async function runXlsx() {
+async function readXlsx(): Promise<unknown[][]> {
   checkZip(input.file)
   let sheet: unknown[][]
   try {
@@ -137,6 +137,24 @@ async function runXlsx() {
   }
   ;(input as { file: Uint8Array | null }).file = null
   if (!sheet.length) throw new Fatal('empty_file', 'The spreadsheet is empty')
+  return sheet
+}
+
+/** The header, the first non-empty rows as text (as wide as the header) and the row count. */
+async function previewXlsx(limit: number) {
+  const sheet = await readXlsx()
+  const header = sheet[0].map((h) => cellText(h))
+  const rows: string[][] = []
+  let total = 0
+  for (let i = 1; i < sheet.length; i++) {
+    if (isEmpty(sheet[i])) continue
+    if (++total <= limit) rows.push(header.map((_, c) => cellText(sheet[i][c])))
+  }
+  await send({ type: 'preview', header, rows, totalRows: total })
+}
+
+async function runXlsx() {
+  const sheet = await readXlsx()
   const columns = columnsFor(sheet[0])
   let total = 0
   for (let i = 1; i < sheet.length; i++) if (!isEmpty(sheet[i]) && ++total > input.maxRows) tooMany()
@@ -152,7 +170,8 @@ async function runXlsx() {
 }
 
 try {
-  await (input.format === 'xlsx' ? runXlsx() : runCsv())
+  if (input.preview !== undefined) await previewXlsx(input.preview)
+  else await (input.format === 'xlsx' ? runXlsx() : runCsv())
 } catch (err) {
   const fatal = err instanceof Fatal || err instanceof MappingError
     ? { code: (err as Fatal).code, message: err.message }

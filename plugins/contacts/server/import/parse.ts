@@ -97,3 +97,38 @@ export async function* parseInWorker(input: Omit<WorkerInput, 'file'> & { file: 
     await worker.terminate()
   }
 }
+
+export interface SheetPreview {
+  header: string[]
+  rows: string[][]
+  totalRows: number
+}
+
+/**
+ * A spreadsheet's header and first rows, read in a worker under the same limits as an import (an
+ * untrusted XLSX is never unpacked on the main thread).
+ */
+export function previewXlsxInWorker(data: Uint8Array, rows: number, maxUnpackedBytes: number, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<SheetPreview> {
+  const file = new Uint8Array(data)
+  const worker = startWorker({ format: 'xlsx', file, mapping: null, attributes: [], region: 'ID', startAfterRow: 0, chunkSize: 1, maxRows: 0, maxUnpackedBytes, preview: rows }, limits)
+  let timer: NodeJS.Timeout | undefined
+  const answer = new Promise<SheetPreview>((resolve, reject) => {
+    timer = setTimeout(() => reject(new ImportFailure('parse_timeout', `Reading the file took longer than ${Math.round(limits.firstAnswerMs / 1000)} s`)), limits.firstAnswerMs)
+    worker.once('message', (message: WorkerMessage) => {
+      if (message.type === 'preview') resolve({ header: message.header, rows: message.rows, totalRows: message.totalRows })
+      else if (message.type === 'fatal') reject(new ImportFailure(message.code, message.message))
+      else reject(new ImportFailure('parse_failed', 'The file could not be parsed'))
+    })
+    worker.once('error', (err: Error & { code?: string }) => {
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new ImportFailure('file_too_complex', 'The file needs more memory to read than an import may use; save it as CSV or split it'))
+      else reject(new ImportFailure('parse_failed', 'The file could not be parsed'))
+    })
+    worker.once('exit', () => reject(new ImportFailure('parse_failed', 'The file parser stopped unexpectedly')))
+  })
+  worker.postMessage('next')
+  return answer.finally(() => {
+    clearTimeout(timer)
+    worker.removeAllListeners()
+    void worker.terminate()
+  })
+}

@@ -14,10 +14,13 @@ export interface WorkerInput {
   maxRows: number
   /** Sum of the uncompressed sizes an XLSX may unpack to (zip bombs stop here). */
   maxUnpackedBytes: number
+  /** Only read the header and this many rows, and answer `preview` (the import wizard's mapping step). */
+  preview?: number
 }
 
 /** The worker answers each `next` request with one of these. */
 export type WorkerMessage =
   | { type: 'start'; totalRows: number }
   | { type: 'rows'; rows: ParsedRow[]; lastRow: number; done: boolean }
+  | { type: 'preview'; header: string[]; rows: string[][]; totalRows: number }
   | { type: 'fatal'; code: string; message: string }

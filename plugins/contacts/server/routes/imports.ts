@@ -9,6 +9,8 @@ import type { Contacts } from '../contacts.ts'
 import { escapeCell } from '../export.ts'
 import { decodeText, detectFormat, sniffDelimiter } from '../import/sniff.ts'
 import { FORBIDDEN_HEADERS, MappingError, parseTarget, resolveColumns } from '../import/mapping.ts'
+import { ImportFailure } from '../import/parse.ts'
+import { PreviewError, previewImport } from '../import/preview.ts'
 import { IMPORT_ATTEMPTS, IMPORT_LIMITS, importJobId, importStorageKey, type Importer } from '../import/importer.ts'
 import type { AttributeDef } from '../values.ts'
 import { auditor, TAG, tenantOf } from './common.ts'
@@ -139,6 +141,41 @@ export function importRoutes(ctx: PluginContext<any>, contacts: Contacts, import
       await ctx.jobs.add('import', { tenantId, importId: id }, { jobId: importJobId(id), attempts: IMPORT_ATTEMPTS })
       await audit(req, 'import.started', 'contact_import', id, { filename: file.filename, format, size: file.data.length, onDuplicate })
       return reply.status(202).send({ id, status: 'queued' })
+    })
+
+    // The wizard's first step: a file's columns, what each maps to by its header, and a few values.
+    // Nothing is stored; the import itself uploads the file again with the chosen mapping.
+    app.post('/imports/preview', {
+      schema: { tags: TAG, consumes: ['multipart/form-data'] },
+      config: { permission: 'contacts.contact.import', rawBody: true },
+    }, async (req) => {
+      if (!req.isMultipart()) throw new AppError(415, 'multipart_required', 'Upload the file as multipart/form-data with a "file" field')
+      let data: Buffer | null = null
+      try {
+        for await (const part of req.parts()) {
+          if (part.type !== 'file' || part.fieldname !== 'file' || data) {
+            if (part.type === 'file') await part.toBuffer().catch(() => {})
+            throw new AppError(400, 'unexpected_field', 'Send one file, in the "file" field', { field: part.fieldname.slice(0, 40) })
+          }
+          data = await part.toBuffer()
+        }
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError(413, 'import_file_too_large', `Import files may be at most ${IMPORT_LIMITS.maxBytes / 1048576} MB`)
+        if (code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError(400, 'too_many_parts', 'Send one file, in the "file" field')
+        throw err
+      }
+      if (!data) throw new AppError(400, 'file_required', 'Send the file in a "file" field', { field: 'file' })
+      if (data.length === 0) throw new AppError(400, 'empty_file', 'The file is empty', { field: 'file' })
+      const format = detectFormat(data)
+      if (format === 'xls') throw new AppError(415, 'unsupported_file_type', 'Old .xls workbooks are not supported: save the sheet as .xlsx or CSV', { field: 'file' })
+      if (format === 'binary') throw new AppError(415, 'unsupported_file_type', 'Upload a CSV or an .xlsx spreadsheet', { field: 'file' })
+      try {
+        return { format, ...(await previewImport(data, format, await contacts.attributeDefs(tenantOf(req)), IMPORT_LIMITS.maxUnpackedBytes)) }
+      } catch (err) {
+        if (err instanceof PreviewError || err instanceof ImportFailure || err instanceof MappingError) throw new AppError(400, err.code, err.message, { field: 'file' })
+        throw err
+      }
     })
 
     app.get<{ Querystring: { limit: number; cursor?: string } }>('/imports', {
