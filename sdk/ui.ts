@@ -15,7 +15,7 @@ export type SlotName =
 export interface UiHost {
   /** The caller's permissions: render only what they may use (the API refuses the rest anyway). */
   can(permission: string): boolean
-  /** `fetch` for `/api/...` with the session cookie, CSRF header and JSON; throws ApiError on 4xx/5xx. */
+  /** `fetch` for `/api/...` with the session cookie, CSRF header and JSON (a `FormData` body goes as multipart); throws ApiError on 4xx/5xx. */
   api<T = unknown>(path: string, init?: { method?: string; body?: unknown; query?: Record<string, string | number | boolean | undefined> }): Promise<T>
   /** Subscribe to a realtime topic; returns unsubscribe. */
   subscribe(topic: string, handler: (event: string, data: unknown) => void): () => void

@@ -46,7 +46,9 @@ export function withQuery(path: string, query?: ApiInit['query']): string {
 export async function api<T = unknown>(path: string, init: ApiInit = {}): Promise<T> {
   const method = (init.method ?? (init.body !== undefined ? 'POST' : 'GET')).toUpperCase()
   const headers: Record<string, string> = { accept: 'application/json' }
-  if (init.body !== undefined) headers['content-type'] = 'application/json'
+  // A FormData body (file uploads) goes as multipart: fetch writes its content type and boundary.
+  const form = typeof FormData !== 'undefined' && init.body instanceof FormData
+  if (init.body !== undefined && !form) headers['content-type'] = 'application/json'
   const csrfToken = method !== 'GET' && method !== 'HEAD' ? localStorage.getItem(CSRF_KEY) : null
   if (csrfToken) headers['x-csrf-token'] = csrfToken
   let res: Response
@@ -55,7 +57,7 @@ export async function api<T = unknown>(path: string, init: ApiInit = {}): Promis
       method,
       headers,
       credentials: 'same-origin',
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body: init.body === undefined ? undefined : form ? (init.body as FormData) : JSON.stringify(init.body),
     })
   } catch (err) {
     throw new ApiError(0, 'network_error', err instanceof Error ? err.message : 'The server cannot be reached')
