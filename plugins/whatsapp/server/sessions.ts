@@ -45,6 +45,8 @@ export function createSessions(ctx: PluginContext<WhatsAppSettings>, options: { 
 
   return {
     find,
+    /** The drivers a new number may use here: the sandbox only where the operator allows it. */
+    availableDrivers: (): DriverName[] => [...drivers.keys()].filter((name) => name !== 'sandbox' || options.sandboxEnabled),
     async create(tenantId: string, input: { name: string; driver: DriverName; config?: Record<string, unknown>; settings?: SessionSettings }) {
       if (!drivers.has(input.driver)) throw new AppError(400, 'driver_unavailable', `The ${input.driver} driver is not available in this build`, { field: 'driver' })
       if (input.driver === 'sandbox' && !options.sandboxEnabled) {

@@ -11,6 +11,8 @@ export interface SandboxConfig {
   phone?: string
   /** Show a QR first and wait for `scan()` (the QR-style pairing demo). */
   qr?: boolean
+  /** With `qr`: a new QR value every this many ms until scanned, as WhatsApp rotates its QR codes. */
+  qrRefreshMs?: number
   connectDelayMs?: number
   ackDelays?: { deliveredMs?: number; readMs?: number }
   /** 0..1: share of sends that fail with a retryable error. */
@@ -23,6 +25,7 @@ export const sandboxConfigSchema = {
   properties: {
     phone: { type: 'string', maxLength: 20, pattern: '^\\+[1-9]\\d{6,14}$' },
     qr: { type: 'boolean' },
+    qrRefreshMs: { type: 'integer', minimum: 100, maximum: 600_000 },
     connectDelayMs: { type: 'integer', minimum: 0, maximum: 10_000 },
     ackDelays: {
       type: 'object',
@@ -48,6 +51,8 @@ export function createSandboxDriver(ctx: DriverContext<SandboxConfig>): SandboxD
   const timers = new Set<NodeJS.Timeout>()
   let connected = false
   let stopped = true
+  let awaitingScan = false
+  let qrRound = 0
 
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => {
@@ -66,6 +71,12 @@ export function createSandboxDriver(ctx: DriverContext<SandboxConfig>): SandboxD
     connected = true
     ctx.events.status('connected', { phone })
   }
+  // The round makes every value distinct, even two within one millisecond.
+  const showQr = () => {
+    if (stopped || connected || !awaitingScan) return
+    ctx.events.status('qr', { qr: `sandbox:${ctx.sessionId}:${Date.now()}:${++qrRound}` })
+    if (config.qrRefreshMs) later(config.qrRefreshMs, showQr)
+  }
 
   return {
     capabilities: { qr: true, pairingCode: true, templates: true, reactions: true, typingPresence: false },
@@ -77,13 +88,15 @@ export function createSandboxDriver(ctx: DriverContext<SandboxConfig>): SandboxD
         ctx.events.status('pairing_code', { pairingCode: String(randomInt(10 ** 7, 10 ** 8)) })
         later(config.connectDelayMs ?? 300, open)
       } else if (config.qr) {
-        ctx.events.status('qr', { qr: `sandbox:${ctx.sessionId}:${Date.now()}` })
+        awaitingScan = true
+        showQr()
       } else {
         later(config.connectDelayMs ?? 50, open)
       }
     },
 
     scan() {
+      awaitingScan = false
       if (!stopped && !connected) later(config.connectDelayMs ?? 50, open)
     },
 
@@ -97,6 +110,7 @@ export function createSandboxDriver(ctx: DriverContext<SandboxConfig>): SandboxD
     async disconnect() {
       stopped = true
       connected = false
+      awaitingScan = false
       clearTimers()
       ctx.events.status('disconnected')
     },
@@ -104,6 +118,7 @@ export function createSandboxDriver(ctx: DriverContext<SandboxConfig>): SandboxD
     async logout() {
       stopped = true
       connected = false
+      awaitingScan = false
       clearTimers()
       await ctx.state.clear()
       ctx.events.status('logged_out')

@@ -54,6 +54,12 @@ export function sessionRoutes(ctx: PluginContext<any>, sessions: Sessions) {
       return { items: result.items.map(sessionView), nextCursor: result.nextCursor }
     })
 
+    // The add-number form offers only what this server accepts (the sandbox is the operator's choice).
+    app.get('/drivers', {
+      schema: { tags: ['whatsapp'] },
+      config: { permission: 'whatsapp.session.view' },
+    }, async () => ({ items: sessions.availableDrivers().map((name) => ({ name })) }))
+
     app.get<{ Params: { id: string } }>('/sessions/:id', {
       schema: { tags: ['whatsapp'], params: idParams },
       config: { permission: 'whatsapp.session.view' },
