@@ -5,3 +5,4 @@ export { AppError, notFound, forbidden, conflict, badRequest } from '../kernel/e
 export { newId, isUuid } from '../kernel/db/ids.ts'
 export { emptyBody, idParams, noQuery, pageQuery, str, uuid } from '../kernel/http/schemas.ts'
 export { encodeCursor, decodeCursor, page } from '../kernel/http/cursor.ts'
+export { createBatcher, type Batcher, type BatcherOptions } from '../kernel/db/batcher.ts'

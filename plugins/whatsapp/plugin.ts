@@ -1,5 +1,6 @@
 import { definePlugin } from '@sapa/sdk'
 import { createMediaStore } from './server/media.ts'
+import { createBatchedWrites } from './server/batched-writes.ts'
 import { createInbound } from './server/inbound.ts'
 import { createOutbound, type SendInput } from './server/outbound.ts'
 import { createSessions, type WhatsAppSettings } from './server/sessions.ts'
@@ -54,8 +55,10 @@ export default definePlugin<WhatsAppSettings>({
 
   async register(ctx) {
     const media = createMediaStore(ctx)
-    const inbound = createInbound(ctx, media)
-    const outbound = createOutbound(ctx, media)
+    // One set of batchers for both pipelines, so their statements share batches.
+    const writes = createBatchedWrites(ctx)
+    const inbound = createInbound(ctx, media, writes)
+    const outbound = createOutbound(ctx, media, writes)
     const sandboxFlag = process.env.SAPA_WHATSAPP_SANDBOX
     const sessions = createSessions(ctx, { sandboxEnabled: sandboxFlag ? sandboxFlag === 'true' : ctx.mode === 'embedded' })
     const leaseMs = Number(process.env.SAPA_WHATSAPP_LEASE_MS ?? 15_000)

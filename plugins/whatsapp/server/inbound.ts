@@ -2,7 +2,7 @@ import { newId, type PluginContext } from '@sapa/sdk'
 import type { InboundMessage, StatusUpdate } from './drivers/port.ts'
 import { WaMessage } from './models.ts'
 import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
-import { STATUS_RANK, STATUS_TIME_COLUMN } from './status.ts'
+import { createBatchedWrites, type BatchedWrites } from './batched-writes.ts'
 import { messageView } from './views.ts'
 
 /**
@@ -23,7 +23,7 @@ function noNul<T>(value: T): T {
  * Inbound messages are unique per (tenant, number, provider id) — a unique index, so the same
  * message delivered twice, even at the same moment on two connections, inserts once.
  */
-export function createInbound(ctx: PluginContext<any>, media: MediaStore) {
+export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes: BatchedWrites = createBatchedWrites(ctx)) {
   async function publishMessage(tenantId: string, row: WaMessage, event: 'message.received' | 'message.status') {
     const view = messageView(row)
     await ctx.realtime.publish(tenantId, `session:${row.session_id}`, event, view)
@@ -58,28 +58,23 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore) {
       if (message.reaction) payload.reaction = message.reaction
       if (message.contacts) payload.contacts = message.contacts.slice(0, 20)
       if (message.fromLid) payload.lid = message.fromLid
-      const [row] = (await ctx
-        .db('whatsapp_messages')
-        .insert({
-          tenant_id: tenantId,
-          id: newId(),
-          session_id: sessionId,
-          direction: 'in',
-          provider_id: message.providerId.slice(0, 128),
-          peer: message.from.slice(0, 32),
-          peer_name: message.fromName?.slice(0, 255) ?? null,
-          type: message.type,
-          text: message.text ?? message.media?.caption ?? null,
-          payload: Object.keys(payload).length ? JSON.stringify(payload) : null,
-          reply_to: message.replyTo?.slice(0, 128) ?? null,
-          status: 'received',
-          status_rank: 0,
-          created_at: message.timestamp ?? now,
-          updated_at: now,
-        })
-        .onConflict(ctx.db.raw('(tenant_id, session_id, direction, provider_id) where provider_id is not null'))
-        .ignore()
-        .returning('*')) as any[]
+      const row = await writes.insertInbound({
+        tenant_id: tenantId,
+        id: newId(),
+        session_id: sessionId,
+        direction: 'in',
+        provider_id: message.providerId.slice(0, 128),
+        peer: message.from.slice(0, 32),
+        peer_name: message.fromName?.slice(0, 255) ?? null,
+        type: message.type,
+        text: message.text ?? message.media?.caption ?? null,
+        payload: Object.keys(payload).length ? JSON.stringify(payload) : null,
+        reply_to: message.replyTo?.slice(0, 128) ?? null,
+        status: 'received',
+        status_rank: 0,
+        created_at: message.timestamp ?? now,
+        updated_at: now,
+      })
       if (!row) return null // a duplicate: already stored and announced
       const stored = WaMessage.fromJson(row, { skipValidation: true }) as WaMessage
       await storeMedia(tenantId, stored, message)
@@ -100,23 +95,20 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore) {
 
     /** Forward-only: the update applies only when it ranks above the stored status. */
     async ack(tenantId: string, sessionId: string, update: StatusUpdate, retry = true): Promise<boolean> {
-      const rank = STATUS_RANK[update.status]
-      const changes: Record<string, unknown> = { status: update.status, status_rank: rank, updated_at: ctx.clock.now() }
-      const column = STATUS_TIME_COLUMN[update.status]
-      if (column) changes[column] = update.at
-      if (update.status === 'failed') changes.error = noNul(update.error ?? 'failed').slice(0, 500)
-      const rows = (await ctx
-        .db('whatsapp_messages')
-        .where({ tenant_id: tenantId, session_id: sessionId, direction: 'out', provider_id: update.providerId })
-        .andWhere('status_rank', '<', rank)
-        .update(changes)
-        .returning('*')) as any[]
-      if (!rows.length) {
+      const stored = await writes.applyStatus({
+        tenantId,
+        sessionId,
+        providerId: update.providerId,
+        status: update.status,
+        at: update.at,
+        error: update.status === 'failed' ? noNul(update.error ?? 'failed').slice(0, 500) : null,
+      })
+      if (!stored) {
         // An ack can overtake the send's own bookkeeping: look again once, shortly after.
         if (retry) setTimeout(() => void api.ack(tenantId, sessionId, update, false).catch(() => {}), 300).unref()
         return false
       }
-      const row = WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage
+      const row = WaMessage.fromJson(stored, { skipValidation: true }) as WaMessage
       await ctx.events.publish('whatsapp.message.status', { tenantId, messageId: row.id, sessionId, status: row.status, providerId: row.provider_id, error: row.error })
       await publishMessage(tenantId, row, 'message.status')
       return true

@@ -1,6 +1,7 @@
-import { AppError, isUuid, newId, type PluginContext, type QueueJob } from '@sapa/sdk'
+import { AppError, createBatcher, isUuid, newId, type JobOptions, type PluginContext, type QueueJob } from '@sapa/sdk'
 import { DriverError, type OutboundMessage, type WhatsAppDriver } from './drivers/port.ts'
-import { WaMedia, WaMessage, WaSession } from './models.ts'
+import { WaMedia, WaMessage } from './models.ts'
+import { createBatchedWrites, type BatchedWrites } from './batched-writes.ts'
 import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
 import { toE164 } from './phone.ts'
 import { STATUS_RANK } from './status.ts'
@@ -71,9 +72,16 @@ class KeyedMutex {
   }
 }
 
-export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
+export function createOutbound(ctx: PluginContext<any>, media: MediaStore, writes: BatchedWrites = createBatchedWrites(ctx)) {
   const mutex = new KeyedMutex()
   const backoff = sendBackoff()
+  // Sends arriving together are enqueued together: one BullMQ pipeline per number, not one per message.
+  const enqueue = createBatcher(async (jobs: { queue: string; data: { tenantId: string; messageId: string; peer: string }; opts: JobOptions }[]) => {
+    const byQueue = new Map<string, typeof jobs>()
+    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job])
+    await Promise.all([...byQueue].map(([queue, list]) => ctx.jobs.addBulk(queue, list.map((job) => ({ name: queue, data: job.data, opts: job.opts })))))
+    return jobs.map(() => undefined)
+  })
 
   async function publish(tenantId: string, row: WaMessage) {
     await ctx.events.publish('whatsapp.message.status', { tenantId, messageId: row.id, sessionId: row.session_id, status: row.status, providerId: row.provider_id, error: row.error })
@@ -82,8 +90,10 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
 
   /** Validate, write the row as queued, then enqueue on the number's own queue. */
   async function send(tenantId: string, input: SendInput): Promise<{ message: WaMessage; created: boolean }> {
-    const session = await WaSession.of(tenantId).findById(input.sessionId)
-    if (!session) throw new AppError(404, 'session_not_found', 'WhatsApp number not found', { field: 'sessionId' })
+    if (!isUuid(input.sessionId) || !(await writes.sessionExists({ tenantId, id: input.sessionId }))) {
+      throw new AppError(404, 'session_not_found', 'WhatsApp number not found', { field: 'sessionId' })
+    }
+    const session = { id: input.sessionId }
     const peer = toE164(input.to, 'ID', 'to')
     // Postgres cannot store U+0000 (text or jsonb): without this check a NUL anywhere in the message
     // (text, caption, location, template components) was a 500 from the insert.
@@ -130,37 +140,32 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
     const replyTo = input.replyTo ? await resolveProviderId(tenantId, input.sessionId, input.replyTo) : null
     const now = ctx.clock.now()
     const id = newId()
-    const inserted = (await ctx
-      .db('whatsapp_messages')
-      .insert({
-        tenant_id: tenantId,
-        id,
-        session_id: session.id,
-        direction: 'out',
-        peer,
-        type: input.type,
-        text,
-        media_id: mediaId,
-        payload: Object.keys(payload).length ? JSON.stringify(payload) : null,
-        reply_to: replyTo,
-        status: 'queued',
-        status_rank: 0,
-        idempotency_key: input.idempotencyKey ?? null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict(ctx.db.raw('(tenant_id, idempotency_key) where idempotency_key is not null'))
-      .ignore()
-      .returning('*')) as any[]
-    if (!inserted.length) {
+    const inserted = await writes.insertOutbound({
+      tenant_id: tenantId,
+      id,
+      session_id: session.id,
+      direction: 'out',
+      peer,
+      type: input.type,
+      text,
+      media_id: mediaId,
+      payload: Object.keys(payload).length ? JSON.stringify(payload) : null,
+      reply_to: replyTo,
+      status: 'queued',
+      status_rank: 0,
+      idempotency_key: input.idempotencyKey ?? null,
+      created_at: now,
+      updated_at: now,
+    })
+    if (!inserted) {
       // Two requests with one key at the same moment: the other one won; answer with its message.
       const existing = await WaMessage.of(tenantId).where('idempotency_key', input.idempotencyKey!).first()
       return { message: existing!, created: false }
     }
     // The row exists before the job: if the enqueue is lost, the reconciler finds the row.
     // The recipient rides along so the job can take its place in the recipient's line before any lookup.
-    await ctx.jobs.add(sendQueue(session.id), { tenantId, messageId: id, peer }, { jobId: id, attempts: SEND_ATTEMPTS, backoff })
-    const message = WaMessage.fromJson(inserted[0], { skipValidation: true }) as WaMessage
+    await enqueue({ queue: sendQueue(session.id), data: { tenantId, messageId: id, peer }, opts: { jobId: id, attempts: SEND_ATTEMPTS, backoff } })
+    const message = WaMessage.fromJson(inserted, { skipValidation: true }) as WaMessage
     await ctx.realtime.publish(tenantId, `session:${session.id}`, 'message.queued', messageView(message))
     return { message, created: true }
   }
@@ -198,28 +203,13 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
     const turn = mutex.ticket(`${tenantId}:${peer}`)
     inLine.add(messageId)
     try {
-      // One round trip: claim the row while waiting for the turn (sent already by a redelivered job,
-      // failed, or gone: nothing to do), and find earlier messages to this recipient left "sending".
-      const { rows } = (await ctx.db.raw(
-        `with claimed as (
-           update whatsapp_messages set status = 'sending', status_rank = :sending, attempts = attempts + 1, updated_at = :now
-           where tenant_id = :tenantId and id = :messageId and status_rank <= :sending
-           returning *)
-         select true as claimed, * from claimed
-         union all
-         (select false as claimed, m.* from whatsapp_messages m
-          where m.tenant_id = :tenantId and m.status = 'sending' and m.session_id = (select session_id from claimed)
-            and m.direction = 'out' and m.peer = :peer and m.id < :messageId
-          order by m.id limit 50)`,
-        { sending: STATUS_RANK.sending, now: ctx.clock.now(), tenantId, messageId, peer },
-      )) as { rows: any[] }
-      // Rows claimed by jobs of this worker are theirs (in line, or just done); the others were
-      // stranded by a worker that died, unless they were sent meanwhile: looked at again at the turn.
-      const suspects = rows.filter((r) => !r.claimed && !inLine.has(r.id)).map((r) => r.id as string)
+      // Claim the row while waiting for the turn (sent already by a redelivered job, failed, or
+      // gone: nothing to do), and find earlier messages to this recipient left "sending".
+      const { own, earlier } = await writes.claim({ tenantId, id: messageId, peer })
+      const suspects = earlier.filter((r) => !inLine.has(r.id)).map((r) => r.id as string)
       await turn.ready
-      const own = rows.find((r) => r.claimed)
       if (!own || sentAhead.delete(messageId)) return { skipped: true }
-      const message = WaMessage.fromJson(withoutFlag(own), { skipValidation: true }) as WaMessage
+      const message = WaMessage.fromJson(own, { skipValidation: true }) as WaMessage
       const live = driver()
       if (!live) {
         // The number dropped between the queue handing out this job and its turn: wait for it
@@ -232,7 +222,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
         ? ((await ctx.db('whatsapp_messages').where({ tenant_id: tenantId, status: 'sending' }).whereIn('id', suspects).orderBy('id')) as any[]).filter((r) => !sentAhead.has(r.id))
         : []
       for (const row of stranded) {
-        const earlier = WaMessage.fromJson(withoutFlag(row), { skipValidation: true }) as WaMessage
+        const earlier = WaMessage.fromJson(row, { skipValidation: true }) as WaMessage
         try {
           await deliver(tenantId, earlier, live, earlier.attempts + 1 >= SEND_ATTEMPTS, true)
           sentAhead.add(earlier.id)
@@ -247,7 +237,6 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
     }
   }
 
-  const withoutFlag = ({ claimed: _, ...row }: any) => row
   /** Messages whose jobs run on this worker right now (waiting for their turn or sending). */
   const inLine = new Set<string>()
   /** Rows sent by a later message's job (see process); bounded: cleared as their own jobs come by. */
@@ -281,22 +270,10 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore) {
     }
     try {
       const { providerId } = await live.send(outbound)
-      const rows = (await ctx
-        .db('whatsapp_messages')
-        .where({ tenant_id: tenantId, id: messageId })
-        .update({
-          provider_id: providerId,
-          // An ack may have arrived first: never step back from it.
-          status: ctx.db.raw(`case when status_rank < ? then 'sent' else status end`, [STATUS_RANK.sent]),
-          status_rank: ctx.db.raw('greatest(status_rank, ?)', [STATUS_RANK.sent]),
-          sent_at: ctx.clock.now(),
-          error: null,
-          updated_at: ctx.clock.now(),
-          // A stranded row sent ahead by a later message's job: that try counts too.
-          ...(countAttempt ? { attempts: ctx.db.raw('attempts + 1') } : {}),
-        })
-        .returning('*')) as any[]
-      await publish(tenantId, WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage)
+      // An ack may have arrived first: markSent never steps back from it. A stranded row sent
+      // ahead by a later message's job: that try counts too.
+      const row = await writes.markSent({ tenantId, id: messageId, providerId, countAttempt })
+      if (row) await publish(tenantId, WaMessage.fromJson(row, { skipValidation: true }) as WaMessage)
       return { providerId }
     } catch (err) {
       // The provider said when to come back (rate limit, pacing cap, open circuit): wait that long

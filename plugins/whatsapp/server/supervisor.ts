@@ -56,7 +56,7 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
     // One queue per number: its limiter slows this number only. Concurrency > 1 keeps throughput;
     // the per-recipient mutex in the processor keeps each conversation in order.
     await ctx.jobs.define(sendQueue(l.sessionId), (job) => deps.outbound.process(job, () => (live.get(l.sessionId)?.status === 'connected' ? l.driver : null)), {
-      concurrency: 16,
+      concurrency: 64,
       // A send held by a worker that died comes back within ~15 s, not BullMQ's default minute.
       lockDurationMs: 10_000,
       stalledIntervalMs: 5_000,
