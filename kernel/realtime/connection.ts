@@ -5,6 +5,25 @@ import type { RealtimeErrorCode, RealtimeIdentity, ServerMessage } from './types
 
 const OPEN = 1
 
+/**
+ * Frames for one socket within one event-loop turn leave in one write: the socket is corked at the
+ * first frame and uncorked once the turn is over. A burst of events (a broadcast's acks, a busy
+ * inbox) would otherwise cost a syscall per frame per socket. `_socket` is ws's own net.Socket;
+ * ws has no public cork, and its per-frame cork/uncork nests inside ours.
+ */
+const corked = new Set<{ uncork(): void }>()
+function flushCorked(): void {
+  for (const socket of corked) socket.uncork()
+  corked.clear()
+}
+function corkForThisTurn(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+  if (!raw || corked.has(raw)) return
+  if (corked.size === 0) setImmediate(flushCorked)
+  raw.cork()
+  corked.add(raw)
+}
+
 /** Most client messages waiting to be handled on one socket; a client sending faster is cut off. */
 export const MAX_QUEUED_TASKS = 64
 
@@ -62,6 +81,7 @@ export class Connection {
       this.terminate()
       return
     }
+    corkForThisTurn(this.socket)
     this.socket.send(text, { binary: false })
   }
 
