@@ -19,7 +19,7 @@ import { createInbound } from '../../plugins/whatsapp/server/inbound.ts'
 import { createMediaStore } from '../../plugins/whatsapp/server/media.ts'
 import type { InboundMessage } from '../../plugins/whatsapp/server/drivers/port.ts'
 import type { WhatsAppMessages } from '../../plugins/whatsapp/plugin.ts'
-import { fmt, percentile, table } from './report.ts'
+import { cpuPerItem, cpuSeconds, fmt, percentile, table } from './report.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const WHATSAPP = path.join(ROOT, 'plugins/whatsapp')
@@ -343,6 +343,7 @@ export async function run(): Promise<void> {
       let queries = 0
       const onQuery = () => void queries++
       db.on('query', onQuery)
+      const cpuBefore = cpuSeconds()
       const started = now()
       await pool(SENDS, 32, (i) => messages.send(tenant.id, { sessionId, to: `+62813${String(1_000_000 + (i % recipients)).padStart(8, '0')}`, type: 'text', text: `outbound ${i}` }))
       const enqueued = now()
@@ -351,6 +352,7 @@ export async function run(): Promise<void> {
       const deadline = now() + 600_000
       while ((sent = await sentCount()) < SENDS && now() < deadline) await sleep(50)
       const finished = now()
+      const cpu = cpuPerItem(cpuBefore, cpuSeconds(), SENDS)
       db.off('query', onQuery)
       const failed = Number((await db('whatsapp_messages').where({ tenant_id: tenant.id, session_id: sessionId, status: 'failed' }).count('* as c'))[0].c)
       const rate = sent / ((finished - started) / 1000)
@@ -367,6 +369,8 @@ export async function run(): Promise<void> {
           'db queries/msg': fmt(queries / SENDS, 2),
         },
       ])
+      // Acks still arriving after the last "sent" are not in these figures (they are part of the run's work).
+      console.log(`   CPU per message until all sent: node ${fmt(cpu.node, 3)} ms, postgres ${fmt(cpu.postgres, 3)} ms, redis ${fmt(cpu.redis, 3)} ms — ${fmt(cpu.total, 3)} ms in all; 2 cores allow ${Math.round(2000 / cpu.total)} msg/s at most`)
       await admin.inject({ method: 'POST', url: `/api/whatsapp/sessions/${sessionId}/disconnect` })
       console.log()
     }
