@@ -1,10 +1,11 @@
-// npm run bench -- <area>   (areas: kernel, startup, whatsapp, inbox)
+// npm run bench -- <area>   (areas: kernel, startup, whatsapp, inbox, contacts)
 // Each area measures our code against a baseline measured in the same run, and prints both.
 const areas: Record<string, () => Promise<unknown>> = {
   kernel: () => import('./bench/kernel.ts'),
   startup: () => import('./bench/startup.ts'),
   whatsapp: () => import('./bench/whatsapp.ts'),
   inbox: () => import('./bench/inbox.ts'),
+  contacts: () => import('./bench/contacts-import.ts'),
 }
 
 const area = process.argv[2]

@@ -1,4 +1,4 @@
-// npm run bench -- inbox [--conversations=N] [--messages-per=N] [--noise-tenants=N] [--noise-conversations=N] [--seconds=N] [--rate=N] [--parts=sequential,load] [--profile=<dir>]
+// npm run bench -- inbox [--conversations=N] [--messages-per=N] [--noise-tenants=N] [--noise-conversations=N] [--seconds=N] [--rate=N] [--parts=sequential,load,import] [--profile=<dir>]
 //
 // The inbox at size: one tenant with 100k conversations and 1M thread items (10 teams, 50 agents),
 // plus ten noise tenants, bulk-inserted with SQL. Then, through the HTTP routes with real agent
@@ -31,7 +31,7 @@ const NOISE_TENANTS = option('noise-tenants', 10)
 const NOISE_CONVERSATIONS = option('noise-conversations', 10_000)
 const SECONDS = option('seconds', 10)
 const RATE = option('rate', 100)
-const PARTS = new Set((process.argv.find((a) => a.startsWith('--parts='))?.split('=')[1] ?? 'sequential,load').split(','))
+const PARTS = new Set((process.argv.find((a) => a.startsWith('--parts='))?.split('=')[1] ?? 'sequential,load,import').split(','))
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.split('=')[1]
 const TEAMS = 10
 const AGENTS_PER_TEAM = 5
@@ -155,6 +155,16 @@ const shuffle = <T>(a: T[]): T[] => {
 }
 
 export async function run(): Promise<void> {
+  await conversations()
+  // The import goal is part of this area: a 100k-row XLSX into contacts (its own kernel).
+  if (PARTS.has('import')) {
+    console.log()
+    await (await import('./contacts-import.ts')).run()
+  }
+}
+
+async function conversations(): Promise<void> {
+  if (!PARTS.has('sequential') && !PARTS.has('load')) return
   const cleanups: (() => unknown)[] = []
   const t = { teardown: (fn: () => unknown) => cleanups.push(fn) }
   const dbKind = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'
