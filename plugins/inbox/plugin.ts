@@ -12,6 +12,7 @@ import { teamRoutes } from './server/routes/teams.ts'
 import { presenceRoutes } from './server/routes/presence.ts'
 import { quickReplyRoutes } from './server/routes/quick-replies.ts'
 import { searchRoutes } from './server/routes/search.ts'
+import { agentRoutes } from './server/routes/agents.ts'
 
 type MessageJob = { tenantId: string; messageId: string }
 
@@ -42,6 +43,9 @@ export default definePlugin<InboxSettings>({
     team_lead: ['inbox.conversation.view_all', 'inbox.team.manage', 'inbox.quickreply.manage'],
   },
   settings: settingsSchema,
+  ui: {
+    nav: [{ id: 'inbox', path: '/inbox', label: { en: 'Inbox', id: 'Kotak masuk' }, icon: 'inbox', permission: 'inbox.conversation.view', order: 10 }],
+  },
 
   async register(ctx) {
     const fanout = createFanout(ctx)
@@ -71,6 +75,7 @@ export default definePlugin<InboxSettings>({
     ctx.routes(presenceRoutes(deps))
     ctx.routes(quickReplyRoutes(deps))
     ctx.routes(searchRoutes(deps))
+    ctx.routes(agentRoutes(deps))
 
     // Customers' messages: a job per message (durable, retried), keyed by the message so it runs once.
     await ctx.jobs.define<MessageJob>('receive', async (job) => ingestInbound(deps, job.data.tenantId, job.data.messageId), { concurrency: 8 })
