@@ -177,7 +177,11 @@ t.test('disconnect, reconnect, logout (driver state cleared), delete', async (t)
     return s.status === 'disconnected' && s
   })
   t.equal(disconnected.connectRequested, false)
-  const row = await db('whatsapp_sessions').where({ id: session.id }).first()
+  // The driver's own "disconnected" can be visible a moment before the supervisor clears the lease.
+  const row = await until(async () => {
+    const r = await db('whatsapp_sessions').where({ id: session.id }).first()
+    return r.owner === null && r
+  })
   t.equal(row.owner, null, 'the lease is handed back')
   await new Promise((r) => setTimeout(r, 150))
   t.equal((await a.status(session.id)).status, 'disconnected', 'and it stays disconnected')
