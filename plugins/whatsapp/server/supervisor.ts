@@ -165,19 +165,28 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
       }
     }
     // 4. Messages waiting too long for a number that is not connected fail with a clear reason.
-    const waiting = await ctx
-      .db('whatsapp_messages as m')
-      .join('whatsapp_sessions as s', function () {
-        this.on('s.id', '=', 'm.session_id').andOn('s.tenant_id', '=', 'm.tenant_id')
-      })
-      .where('m.status', 'queued')
-      .andWhere('m.direction', 'out')
-      .whereNot('s.status', 'connected')
-      // The cast matters: an untyped parameter minus an interval is read as interval - interval,
-      // and "timestamptz < interval" failed the whole tick, so nothing ever timed out.
-      .andWhereRaw(`m.created_at < ?::timestamptz - (coalesce((s.settings->>'holdMinutes')::int, 60) * interval '1 minute')`, [ctx.clock.now()])
-      .limit(500)
-      .select('m.tenant_id', 'm.id')
+    // A number's own holdMinutes, else its tenant's default (plugin settings), decides.
+    const waitingFor = (tenantId: string | null) => {
+      const q = ctx
+        .db('whatsapp_messages as m')
+        .join('whatsapp_sessions as s', function () {
+          this.on('s.id', '=', 'm.session_id').andOn('s.tenant_id', '=', 'm.tenant_id')
+        })
+        .where('m.status', 'queued')
+        .andWhere('m.direction', 'out')
+        .whereNot('s.status', 'connected')
+      return tenantId ? q.where('m.tenant_id', tenantId) : q
+    }
+    // The cast matters: an untyped parameter minus an interval is read as interval - interval,
+    // and "timestamptz < interval" failed the whole tick, so nothing ever timed out.
+    const olderThan = (minutes: string | number) => ctx.db.raw(`?::timestamptz - (${minutes} * interval '1 minute')`, [ctx.clock.now()])
+    const tenants = await waitingFor(null).andWhere('m.created_at', '<', olderThan(1)).distinct('m.tenant_id').limit(100)
+    const waiting: { tenant_id: string; id: string }[] = []
+    for (const { tenant_id: tenantId } of tenants) {
+      const { holdMinutes } = await ctx.settings(tenantId)
+      const hold = Number.isInteger(holdMinutes) ? holdMinutes : 60
+      waiting.push(...(await waitingFor(tenantId).andWhere('m.created_at', '<', olderThan(`coalesce((s.settings->>'holdMinutes')::int, ${hold})`)).limit(500).select('m.tenant_id', 'm.id')))
+    }
     for (const m of waiting) await deps.outbound.fail(m.tenant_id, m.id, 'The WhatsApp number stayed disconnected past the hold time')
     // 5. Rows of our connected numbers left queued with no job behind them go back in the queue.
     const stale = new Date(ctx.clock.now().getTime() - 2 * 60_000)

@@ -283,5 +283,18 @@ t.test('the send pipeline', async (t) => {
     await sleep(200)
     t.same(ids.flatMap(sendsOf), [], 'the timed-out messages never went out')
     t.equal((await message(admin, ids[0])).status, 'failed', 'and stay failed')
+
+    // A number without its own holdMinutes follows the workspace's default (the plugin's settings).
+    const plain = await number(admin)
+    const settings = await admin.inject({ method: 'PUT', url: '/api/plugins/whatsapp/settings', payload: { maxNumbers: 10, holdMinutes: 3 } })
+    t.equal(settings.statusCode, 200, settings.body)
+    await admin.inject({ method: 'POST', url: `/api/whatsapp/sessions/${plain.id}/disconnect` })
+    await until(async () => (await admin.inject({ method: 'GET', url: `/api/whatsapp/sessions/${plain.id}` })).json().status === 'disconnected')
+    const kept = (await send(admin, { sessionId: plain.id, to: '081200000011', type: 'text', text: 'wait for the default' })).json().id
+    h.clock.advance(121_000)
+    await sleep(1200)
+    t.equal((await message(admin, kept)).status, 'queued', 'still held after 2 of the default 3 minutes')
+    h.clock.advance(60_000)
+    t.match((await reaches(admin, kept, ['failed'], 4000)).error, /hold time/, 'failed once past the workspace default')
   })
 })
