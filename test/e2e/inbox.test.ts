@@ -167,6 +167,27 @@ async function run() {
     await page.locator('[data-testid=mode-reply]').click()
   })
 
+  await t.test('search finds it by a word; resolve and reopen from the thread header', async (t) => {
+    const search = page.locator('[data-testid=inbox-search]')
+    await search.fill('pesanan')
+    await search.press('Enter')
+    const results = page.locator('[data-testid=search-results]')
+    await results.locator('.inbox-result', { hasText: 'belum sampai' }).waitFor()
+    t.pass('the customer’s message is found')
+    await search.press('Escape')
+    await rows.filter({ hasText: 'Sari' }).waitFor()
+    t.equal(await results.count(), 0, 'Escape goes back to the list')
+
+    await page.locator('[data-testid=action-resolve]').click()
+    await eventually(async () => (await page.locator('[data-testid=thread-status]').textContent()) === 'Resolved')
+    await eventually(async () => (await rows.filter({ hasText: 'Sari' }).count()) === 0)
+    t.pass('resolved: it leaves the list of open conversations')
+    await page.locator('[data-testid=message][data-kind=system]', { hasText: 'Resolved by admin user' }).waitFor()
+    await page.locator('[data-testid=action-reopen]').click()
+    await rows.filter({ hasText: 'Sari' }).waitFor()
+    t.equal(await page.locator('[data-testid=thread-status]').textContent(), 'Open', 'reopened: back in the list')
+  })
+
   await t.test('assigning the conversation to another agent shows it in their browser', async (t) => {
     const { page: ap, context, errors: agentErrors } = await newPage(browser)
     t.teardown(() => context.close())

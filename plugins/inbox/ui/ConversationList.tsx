@@ -157,10 +157,11 @@ export function ConversationList(props: {
         </Show>
       </header>
 
-      <Show
-        when={!query()}
-        fallback={<SearchResults host={props.host} query={query()} selectedId={props.selectedId} onOpen={props.onOpen} onClear={clearSearch} />}
-      >
+      <Show when={query()}>
+        <SearchResults host={props.host} query={query()} selectedId={props.selectedId} onOpen={props.onOpen} onClear={clearSearch} />
+      </Show>
+      {/* Hidden, not removed, while searching: the virtualiser stays attached to its scroll element. */}
+      <div class="inbox-list-body" hidden={Boolean(query())}>
         <Show when={props.list.error() && !items().length}>
           <div class="note note-error inbox-state" role="alert">
             <div>
@@ -230,7 +231,7 @@ export function ConversationList(props: {
             </p>
           </Show>
         </div>
-      </Show>
+      </div>
     </section>
   )
 }

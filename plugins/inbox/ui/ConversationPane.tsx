@@ -84,7 +84,11 @@ export function ConversationPane(props: {
 
   async function react(item: Item, emoji: string) {
     try {
-      thread.add(await host.api<Item>(`/api/inbox/conversations/${id}/messages`, { method: 'POST', body: { type: 'reaction', replyTo: item.id, emoji } }))
+      const sent = await host.api<Item>(`/api/inbox/conversations/${id}/messages`, { method: 'POST', body: { type: 'reaction', replyTo: item.id, emoji } })
+      thread.add(sent)
+      // The server puts it on the message too (one agent reaction per message), without an event for it.
+      const others = item.reactions.filter((r) => r.by !== 'agent')
+      thread.reactions({ id: item.id, reactions: [...others, { emoji, by: 'agent', userId: host.user()?.id ?? null, at: sent.createdAt }] })
     } catch (err) {
       host.toast(isApiError(err) ? err.message : t('inbox.error.send'), 'error')
     }

@@ -31,7 +31,19 @@ export function EmojiPicker(props: { host: UiHost; onPick: (emoji: string) => vo
   }
 
   return (
-    <div class="inbox-popover inbox-emoji-picker" role="dialog" aria-label={props.host.t('inbox.composer.emoji')} ref={grid} onKeyDown={onKeyDown} data-testid="emoji-picker">
+    <div
+      class="inbox-popover inbox-emoji-picker"
+      role="dialog"
+      aria-label={props.host.t('inbox.composer.emoji')}
+      ref={grid}
+      onKeyDown={onKeyDown}
+      onFocusOut={(e) => {
+        const to = e.relatedTarget as HTMLElement | null
+        // Focus left for something else (not the button that toggles the grid): close.
+        if (!e.currentTarget.contains(to) && !to?.closest('[data-testid=emoji-button]')) props.onClose()
+      }}
+      data-testid="emoji-picker"
+    >
       <For each={EMOJIS}>
         {(emoji) => (
           <button type="button" class="inbox-emoji" onClick={() => props.onPick(emoji)} aria-label={emoji}>

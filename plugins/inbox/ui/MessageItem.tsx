@@ -119,7 +119,7 @@ export function MessageItem(props: {
           </ul>
         </Show>
         <Show when={replyable()}>
-          <div class="inbox-message-actions">
+          <div class="inbox-message-actions" onFocusOut={(e) => !e.currentTarget.contains(e.relatedTarget as Node | null) && setReacting(false)}>
             <button type="button" class="btn btn-icon btn-small" aria-label={t('inbox.message.reply')} title={t('inbox.message.reply')} onClick={() => props.onReply(i())}>
               <Icon name="reply" size={16} />
             </button>

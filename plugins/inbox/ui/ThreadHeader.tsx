@@ -93,7 +93,13 @@ export function ThreadHeader(props: {
               <Icon name="check" size={16} /> {t('inbox.action.resolve')}
             </button>
           </Show>
-          <div class="inbox-menu-wrap">
+          <div
+            class="inbox-menu-wrap"
+            onFocusOut={(e) => {
+              // Focus went elsewhere (a click outside, Tab): the menu closes.
+              if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setSnoozing(false)
+            }}
+          >
             <button
               type="button"
               ref={snoozeButton}
