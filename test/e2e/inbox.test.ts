@@ -277,6 +277,39 @@ async function run() {
     t.pass('k moved back up')
   })
 
+  await t.test('a long thread loads older messages when scrolled to the top', async (t) => {
+    const row = await db('inbox_conversations').where({ tenant_id: tenant.id, contact_name: 'Pelanggan 7' }).first('id')
+    const base = h.clock.now().getTime() - 100 * 3600_000
+    // Ids in time order (the thread is ordered by id, like the UUIDv7 ids the server gives).
+    await db.raw(
+      `insert into inbox_messages (tenant_id, id, conversation_id, kind, type, text, status, status_rank, created_at, updated_at)
+       select ?, ('01900000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, ?, case when g % 3 = 0 then 'outbound' else 'inbound' end, 'text',
+              'Pesan lama ' || g, case when g % 3 = 0 then 'read' else 'received' end, case when g % 3 = 0 then 4 else 0 end,
+              to_timestamp(? / 1000.0 + g * 3600), to_timestamp(? / 1000.0 + g * 3600)
+       from generate_series(1, 100) g`,
+      [tenant.id, row.id, base, base],
+    )
+    await page.goto(`${url}/inbox/${row.id}`)
+    const messages = page.locator('[data-testid=message]')
+    await messages.filter({ hasText: 'Pesan lama 100' }).waitFor()
+    const first = await messages.count()
+    t.ok(first >= 40 && first < 100, `a first page: ${first} messages`)
+    t.ok((await page.locator('[data-testid=day-separator]').count()) > 1, 'days are separated')
+    const thread = page.locator('[data-testid=thread]')
+    await thread.evaluate((el) => (el.scrollTop = 0))
+    await eventually(async () => (await messages.count()) > first)
+    t.pass(`scrolling up loaded older messages (${await messages.count()})`)
+    await eventually(async () => thread.evaluate((el) => el.scrollTop > 0))
+    t.pass('the view stays on the messages it showed, not at the very top')
+    await eventually(async () => {
+      await thread.evaluate((el) => (el.scrollTop = 0))
+      return (await page.locator('.inbox-thread-start').count()) === 1
+    })
+    t.equal(await messages.count(), 100, 'until the start of the conversation')
+    await page.goto(`${url}/inbox/${conversationId}`)
+    await page.locator('[data-testid=thread-name]', { hasText: 'Sari' }).waitFor()
+  })
+
   await t.test('the Indonesian locale renders the inbox strings', async (t) => {
     await page.locator('.topbar button[data-locale=id]').click()
     await eventually(async () => (await page.locator('.inbox-title').textContent()) === 'Kotak masuk')
