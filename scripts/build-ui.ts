@@ -190,7 +190,8 @@ export async function buildPluginUi(dir: string): Promise<BuildReport['plugins']
       reportCompressedSize: false,
       copyPublicDir: false,
       lib: { entry, formats: ['es'], fileName: () => 'index.js' },
-      rolldownOptions: { external: SOLID_EXTERNAL, output: { codeSplitting: false } },
+      // Library mode leaves ES output's whitespace in (for bundlers); these modules go straight to browsers.
+      rolldownOptions: { external: SOLID_EXTERNAL, output: { codeSplitting: false, minify: true } },
     },
   })
   const file = path.join(outDir, 'index.js')
