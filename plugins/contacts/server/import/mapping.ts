@@ -42,7 +42,7 @@ export function parseTarget(value: string, attributes: Map<string, AttributeDef>
 export function guessColumns(headers: string[], attributes: Map<string, AttributeDef>): (Target | null)[] {
   const byLabel = new Map<string, string>()
   for (const def of attributes.values()) byLabel.set(normalizeHeader(def.label), def.key)
-  const columns: (Target | null)[] = headers.map((raw) => {
+  const columns = headers.map((raw): Target | null => {
     const header = (raw ?? '').toString().trim()
     const normal = normalizeHeader(header)
     if (!normal) return null

@@ -88,6 +88,7 @@ export async function* parseInWorker(input: Omit<WorkerInput, 'file'> & { file: 
       const message = await receive(first ? limits.firstAnswerMs : limits.answerMs)
       first = false
       if (message.type === 'fatal') throw new ImportFailure(message.code, message.message)
+      if (message.type === 'preview') throw new ImportFailure('parse_failed', 'The file parser answered a preview')
       if (message.type === 'start' || !message.done) request() // one chunk ahead, no more
       yield message
       if (message.type === 'rows' && message.done) return
