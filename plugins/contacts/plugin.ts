@@ -76,6 +76,9 @@ export default definePlugin<ContactsSettings>({
   },
   settings: settingsSchema,
   provides: ['directory'],
+  ui: {
+    nav: [{ id: 'contacts', path: '/contacts', label: { en: 'Contacts', id: 'Kontak' }, icon: 'contacts', permission: 'contacts.contact.view', order: 20 }],
+  },
 
   async register(ctx) {
     const contacts = createContacts(ctx)

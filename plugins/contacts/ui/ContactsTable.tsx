@@ -1,0 +1,326 @@
+// The contacts list: search as you type, filters (label, opt-in status, segment) kept in the URL,
+// newest first with "load more", create, import, export of what is filtered, save as a segment.
+import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js'
+import type { UiHost } from '@sapa/sdk/ui'
+import { createCatalog } from './catalog.ts'
+import { ContactForm } from './ContactForm.tsx'
+import { SegmentEditor } from './SegmentEditor.tsx'
+import { Empty, ErrorNote, Loading } from './States.tsx'
+import { PERM, type Contact, type ListFilters, type SegmentFilter } from './types.ts'
+import { contactTitle, createPaged, debounced, exportUrl, filterQuery, formatDate } from './util.ts'
+
+function readFilters(): ListFilters {
+  const p = new URLSearchParams(window.location.search)
+  const opted = p.get('optedOut')
+  return { q: p.get('q') ?? '', label: p.get('label') ?? '', segment: p.get('segment') ?? '', optedOut: opted === 'true' || opted === 'false' ? opted : '' }
+}
+
+/** The table's filters as a segment filter (a chosen segment's own conditions included). */
+function asSegmentFilter(f: ListFilters, base: SegmentFilter | undefined): SegmentFilter {
+  const out: SegmentFilter = structuredClone(base ?? {})
+  if (f.q.trim()) out.q = f.q.trim()
+  if (f.label) out.labels = { ...out.labels, all: [...new Set([...(out.labels?.all ?? []), f.label])] }
+  if (f.optedOut) out.optedOut = f.optedOut === 'true'
+  return out
+}
+
+export function ContactsTable(props: { host: UiHost }) {
+  const host = props.host
+  const t = host.t
+  const catalog = createCatalog(host)
+  const initial = readFilters()
+  const [filters, setFilters] = createSignal<ListFilters>(initial)
+  const [searchText, setSearchText] = createSignal(initial.q)
+  const search = debounced(initial.q, 300)
+  const [creating, setCreating] = createSignal(false)
+  const [savingSegment, setSavingSegment] = createSignal(false)
+
+  const current = createMemo<ListFilters>(() => ({ ...filters(), q: search.value() }))
+  const filtered = () => Object.keys(filterQuery(current())).length > 0
+  const list = createPaged<Contact>((cursor) => host.api('/api/contacts', { query: { ...filterQuery(current()), limit: 25, cursor } }))
+
+  createEffect(
+    on(current, (f) => {
+      // The URL carries the filters: a reload, a shared link and "back" from a contact keep them.
+      const qs = new URLSearchParams(filterQuery(f)).toString()
+      const target = `${window.location.pathname}${qs ? `?${qs}` : ''}`
+      if (target !== window.location.pathname + window.location.search) window.history.replaceState(window.history.state, '', target)
+      void list.reload()
+    }),
+  )
+
+  const setFilter = (key: keyof ListFilters, value: string) => setFilters((f) => ({ ...f, [key]: value }))
+  const clear = () => {
+    setSearchText('')
+    search.now('')
+    setFilters({ q: '', label: '', segment: '', optedOut: '' })
+  }
+  const segmentName = () => catalog.segments()?.find((s) => s.id === current().segment)?.name
+
+  return (
+    <section class="page ct-page" data-testid="contacts-page">
+      <header class="page-header">
+        <div>
+          <h1>{t('contacts.title')}</h1>
+          <p class="muted">{t('contacts.subtitle')}</p>
+        </div>
+        <div class="page-actions ct-actions">
+          <a class="btn" href="/contacts/segments" data-testid="segments-link">
+            {t('contacts.segments.title')}
+          </a>
+          <Show when={host.can(PERM.export)}>
+            <details
+              class="ct-menu"
+              data-testid="export-menu"
+              onKeyDown={(e) => {
+                // Escape closes the menu and gives the focus back to its button.
+                if (e.key !== 'Escape' || !e.currentTarget.open) return
+                e.currentTarget.open = false
+                e.currentTarget.querySelector('summary')?.focus()
+              }}
+              onFocusOut={(e) => {
+                const menu = e.currentTarget
+                if (!menu.contains(e.relatedTarget as Node | null)) menu.open = false
+              }}
+            >
+              <summary class="btn">{t('contacts.export.button')}</summary>
+              <div class="ct-menu-panel" role="group" aria-label={t('contacts.export.button')} onClick={(e) => e.target instanceof HTMLAnchorElement && (e.currentTarget.parentElement as HTMLDetailsElement).removeAttribute('open')}>
+                <p class="muted small">{filtered() ? t('contacts.export.filtered') : t('contacts.export.all')}</p>
+                <a class="btn btn-small" href={exportUrl(current(), 'csv')} download="" data-testid="export-csv">
+                  {t('contacts.export.csv')}
+                </a>
+                <a class="btn btn-small" href={exportUrl(current(), 'xlsx')} download="" data-testid="export-xlsx">
+                  {t('contacts.export.xlsx')}
+                </a>
+              </div>
+            </details>
+          </Show>
+          <Show when={host.can(PERM.import)}>
+            <a class="btn" href="/contacts/import" data-testid="import-button">
+              {t('contacts.import.button')}
+            </a>
+          </Show>
+          <Show when={host.can(PERM.create)}>
+            <button type="button" class="btn btn-primary" onClick={() => setCreating(true)} data-testid="new-contact">
+              {t('contacts.new')}
+            </button>
+          </Show>
+        </div>
+      </header>
+
+      <form class="filters ct-filters" role="search" onSubmit={(e) => (e.preventDefault(), search.now(searchText()))}>
+        <div class="field ct-search">
+          <label for="ct-search">{t('contacts.filter.search')}</label>
+          <input
+            id="ct-search"
+            type="search"
+            placeholder={t('contacts.filter.searchPlaceholder')}
+            value={searchText()}
+            onInput={(e) => {
+              setSearchText(e.currentTarget.value)
+              search.set(e.currentTarget.value)
+            }}
+            data-testid="contact-search"
+          />
+        </div>
+        <div class="field">
+          <label for="ct-label">{t('contacts.filter.label')}</label>
+          <select id="ct-label" onChange={(e) => setFilter('label', e.currentTarget.value)} data-testid="filter-label">
+            <option value="" selected={!filters().label}>
+              {t('contacts.filter.anyLabel')}
+            </option>
+            <For each={catalog.labels() ?? []}>
+              {(l) => (
+                <option value={l.id} selected={filters().label === l.id}>
+                  {l.name}
+                </option>
+              )}
+            </For>
+          </select>
+        </div>
+        <div class="field">
+          <label for="ct-status">{t('contacts.filter.status')}</label>
+          <select id="ct-status" onChange={(e) => setFilter('optedOut', e.currentTarget.value)} data-testid="filter-status">
+            <option value="" selected={!filters().optedOut}>
+              {t('contacts.filter.anyStatus')}
+            </option>
+            <option value="false" selected={filters().optedOut === 'false'}>
+              {t('contacts.status.subscribed')}
+            </option>
+            <option value="true" selected={filters().optedOut === 'true'}>
+              {t('contacts.status.optedOut')}
+            </option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="ct-segment">{t('contacts.filter.segment')}</label>
+          <select id="ct-segment" onChange={(e) => setFilter('segment', e.currentTarget.value)} data-testid="filter-segment">
+            <option value="" selected={!filters().segment}>
+              {t('contacts.filter.allContacts')}
+            </option>
+            <For each={catalog.segments() ?? []}>
+              {(s) => (
+                <option value={s.id} selected={filters().segment === s.id}>
+                  {s.name}
+                </option>
+              )}
+            </For>
+          </select>
+        </div>
+        <div class="filters-actions">
+          <button type="button" class="btn" onClick={clear} disabled={!filtered()}>
+            {t('contacts.filter.clear')}
+          </button>
+          <Show when={host.can(PERM.segments)}>
+            <button type="button" class="btn" onClick={() => setSavingSegment(true)} disabled={!filtered()} data-testid="save-segment">
+              {t('contacts.filter.saveSegment')}
+            </button>
+          </Show>
+        </div>
+      </form>
+
+      <Show when={segmentName()}>
+        <p class="note note-info" data-testid="segment-note">
+          {t('contacts.filter.inSegment', { name: segmentName()! })}
+        </p>
+      </Show>
+
+      <Show when={list.error()}>
+        <ErrorNote host={host} error={list.error()} retry={() => void list.reload()} />
+      </Show>
+      <Show when={list.loaded()} fallback={<Show when={!list.error()}>{<Loading host={host} />}</Show>}>
+        <Show
+          when={list.items().length}
+          fallback={
+            <Show
+              when={filtered()}
+              fallback={
+                <Empty title={t('contacts.empty.title')} testId="contacts-empty">
+                  <p>{t('contacts.empty.hint')}</p>
+                  <div class="ct-empty-actions">
+                    <Show when={host.can(PERM.create)}>
+                      <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+                        {t('contacts.new')}
+                      </button>
+                    </Show>
+                    <Show when={host.can(PERM.import)}>
+                      <a class="btn" href="/contacts/import">
+                        {t('contacts.import.button')}
+                      </a>
+                    </Show>
+                  </div>
+                </Empty>
+              }
+            >
+              <Empty title={t('contacts.empty.noMatch')} testId="contacts-no-match">
+                <button type="button" class="btn btn-link" onClick={clear}>
+                  {t('contacts.filter.clear')}
+                </button>
+              </Empty>
+            </Show>
+          }
+        >
+          <div class="table-wrap ct-table-wrap" aria-busy={list.loading()}>
+            <table class="table ct-table" data-testid="contacts-table">
+              <caption class="sr-only">{t('contacts.title')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('contacts.field.name')}</th>
+                  <th scope="col">{t('contacts.field.phone')}</th>
+                  <th scope="col">{t('contacts.field.labels')}</th>
+                  <th scope="col">{t('contacts.field.status')}</th>
+                  <th scope="col">{t('contacts.field.lastContacted')}</th>
+                  <th scope="col">{t('contacts.field.created')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={list.items()}>
+                  {(c) => (
+                    <tr data-contact={c.phone}>
+                      <td class="ct-cell-name">
+                        <a class="cell-title" href={`/contacts/${c.id}`} data-testid="contact-link">
+                          {contactTitle(c)}
+                        </a>
+                        <Show when={c.email}>
+                          <div class="muted small ct-ellipsis">{c.email}</div>
+                        </Show>
+                      </td>
+                      <td class="mono nowrap" data-label={t('contacts.field.phone')}>
+                        {c.phone}
+                      </td>
+                      <td data-label={t('contacts.field.labels')}>
+                        <span class="ct-labels">
+                          <For each={c.labels} fallback={<span class="muted">—</span>}>
+                            {(l) => <LabelBadge name={l.name} color={l.color} />}
+                          </For>
+                        </span>
+                      </td>
+                      <td data-label={t('contacts.field.status')}>
+                        <StatusBadge host={host} optedOut={c.optedOut} />
+                      </td>
+                      <td class="small" data-label={t('contacts.field.lastContacted')}>
+                        {c.lastContactedAt ? formatDate(host, c.lastContactedAt) : t('contacts.never')}
+                      </td>
+                      <td class="small" data-label={t('contacts.field.created')}>
+                        {formatDate(host, c.createdAt, false)}
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+          <Show when={list.hasMore()}>
+            <button type="button" class="btn btn-block" disabled={list.loading()} onClick={() => void list.more()} data-testid="load-more">
+              {list.loading() ? t('contacts.loading') : t('contacts.loadMore')}
+            </button>
+          </Show>
+        </Show>
+      </Show>
+
+      <ContactForm
+        host={host}
+        open={creating()}
+        onClose={() => setCreating(false)}
+        attributes={catalog.attributes() ?? []}
+        onSaved={(c) => {
+          setCreating(false)
+          host.toast(t('contacts.created', { name: contactTitle(c) }), 'success')
+          list.setItems((items) => [c, ...items.filter((x) => x.id !== c.id)])
+        }}
+      />
+      <SegmentEditor
+        host={host}
+        open={savingSegment()}
+        onClose={() => setSavingSegment(false)}
+        catalog={catalog}
+        initial={{ name: '', filter: asSegmentFilter(current(), catalog.segments()?.find((s) => s.id === current().segment)?.filter) }}
+        onSaved={(s) => {
+          setSavingSegment(false)
+          host.toast(t('contacts.segments.saved', { name: s.name }), 'success')
+          void catalog.reloadSegments()
+          // Show the saved segment itself: what is listed now is exactly its members.
+          setSearchText('')
+          search.now('')
+          setFilters({ q: '', label: '', segment: s.id, optedOut: '' })
+        }}
+      />
+    </section>
+  )
+}
+
+export function LabelBadge(props: { name: string; color: string | null }) {
+  return (
+    <span class="badge ct-label" style={props.color ? { '--ct-label': props.color } : undefined}>
+      {props.name}
+    </span>
+  )
+}
+
+export function StatusBadge(props: { host: UiHost; optedOut: boolean }) {
+  return (
+    <span class={`badge ${props.optedOut ? 'ct-badge-out' : 'badge-ok'}`} data-testid="status-badge">
+      {props.optedOut ? props.host.t('contacts.status.optedOut') : props.host.t('contacts.status.subscribed')}
+    </span>
+  )
+}
