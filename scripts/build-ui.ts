@@ -243,8 +243,9 @@ export function pluginUiIsStale(dir: string): boolean {
 }
 
 /** Builds what is missing or out of date; `npm start` and the browser tests call this. */
-export async function ensureUiBuilt(options: { pluginDirs?: string[]; log?: (line: string) => void } = {}): Promise<BuildReport | null> {
-  const dirs = [...new Set([...defaultPluginDirs(), ...(options.pluginDirs ?? []).map((d) => path.resolve(d))])]
+/** Builds what is stale: the shell and the plugin UIs (the default ones too, unless `only`). */
+export async function ensureUiBuilt(options: { pluginDirs?: string[]; only?: boolean; log?: (line: string) => void } = {}): Promise<BuildReport | null> {
+  const dirs = [...new Set([...(options.only ? [] : defaultPluginDirs()), ...(options.pluginDirs ?? []).map((d) => path.resolve(d))])]
   const staleShell = shellIsStale()
   const stalePlugins = dirs.filter(pluginUiIsStale)
   if (!staleShell && !stalePlugins.length) return null

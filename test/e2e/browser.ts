@@ -17,7 +17,10 @@ export function browserUnavailable(): string | null {
   return null
 }
 
-/** Builds the shell and the given plugin UIs if missing or stale; one test file at a time. */
+/**
+ * Builds the shell and the given plugin UIs if missing or stale (only those: a half-written plugin
+ * UI elsewhere in the tree must not stop an unrelated test); one test file at a time.
+ */
 export async function buildUiOnce(pluginDirs: string[]): Promise<void> {
   // mkdir is atomic: the folder is the lock (test files run in parallel). Stale after two minutes.
   const lock = path.join(ROOT, 'ui', '.build-lock')
@@ -33,7 +36,7 @@ export async function buildUiOnce(pluginDirs: string[]): Promise<void> {
     }
   }
   try {
-    const report = await ensureUiBuilt({ pluginDirs, log: (line) => console.log(`# ${line}`) })
+    const report = await ensureUiBuilt({ pluginDirs, only: true, log: (line) => console.log(`# ${line}`) })
     if (report) console.log(`# web UI built in ${report.ms} ms`)
   } finally {
     rmSync(lock, { recursive: true, force: true })

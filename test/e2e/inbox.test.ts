@@ -3,11 +3,10 @@
 // the ticks advance; quick replies; assignment reaching a second agent's browser; a viewer's
 // read-only thread; ten thousand conversations in a virtualised list; Bahasa Indonesia; a phone;
 // and the module turned off.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { buildPluginUi, buildShell, pluginUiIsStale, ROOT, shellIsStale } from '../../scripts/build-ui.ts'
-import { browserUnavailable, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
+import { ROOT } from '../../scripts/build-ui.ts'
+import { browserUnavailable, buildUiOnce, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
 
@@ -24,7 +23,7 @@ async function run() {
   const WHATSAPP = path.join(ROOT, 'plugins', 'whatsapp')
   const CONTACTS = path.join(ROOT, 'plugins', 'contacts')
   const INBOX = path.join(ROOT, 'plugins', 'inbox')
-  await buildShellAndInbox(INBOX)
+  await buildUiOnce([INBOX])
 
   const { h, url } = await startKernel(t, [WHATSAPP, CONTACTS, INBOX])
   const { db } = h.services
@@ -365,33 +364,4 @@ async function run() {
   })
 
   t.same(errors, [], 'no uncaught errors in the page')
-}
-
-/**
- * The shell and this plugin's UI only, under the same lock as buildUiOnce: that one builds every
- * plugin's UI, and a half-written one elsewhere in the tree must not stop this test. (A plugin whose
- * module is not built is shown by the shell as "not built", in its own spot.)
- */
-async function buildShellAndInbox(dir: string): Promise<void> {
-  const lock = path.join(ROOT, 'ui', '.build-lock')
-  const until = Date.now() + 180_000
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true })
-      if (Date.now() > until) throw new Error(`${lock} is held: remove it if no build is running`)
-      await new Promise((r) => setTimeout(r, 300))
-    }
-  }
-  try {
-    if (shellIsStale()) console.log(`# shell built in ${(await buildShell()).ms} ms`)
-    if (pluginUiIsStale(dir)) {
-      const built = await buildPluginUi(dir)
-      console.log(`# inbox UI built in ${built.ms} ms: ${(built.bytes / 1024).toFixed(1)} kB (${(built.gzip / 1024).toFixed(1)} kB gzip)`)
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
 }
