@@ -34,6 +34,9 @@ export function ContactsTable(props: { host: UiHost }) {
   const search = debounced(initial.q, 300)
   const [creating, setCreating] = createSignal(false)
   const [savingSegment, setSavingSegment] = createSignal(false)
+  // On a phone the selects hide behind a toggle (the search stays); wider screens always show them.
+  const [showFilters, setShowFilters] = createSignal(false)
+  const activeFilters = () => [filters().label, filters().optedOut, filters().segment].filter(Boolean).length
 
   const current = createMemo<ListFilters>(() => ({ ...filters(), q: search.value() }))
   const filtered = () => Object.keys(filterQuery(current())).length > 0
@@ -108,7 +111,7 @@ export function ContactsTable(props: { host: UiHost }) {
         </div>
       </header>
 
-      <form class="filters ct-filters" role="search" onSubmit={(e) => (e.preventDefault(), search.now(searchText()))}>
+      <form class="filters ct-filters" classList={{ 'ct-filters-open': showFilters() }} role="search" onSubmit={(e) => (e.preventDefault(), search.now(searchText()))}>
         <div class="field ct-search">
           <label for="ct-search">{t('contacts.filter.search')}</label>
           <input
@@ -123,7 +126,18 @@ export function ContactsTable(props: { host: UiHost }) {
             data-testid="contact-search"
           />
         </div>
-        <div class="field">
+        <button
+          type="button"
+          class="btn ct-filters-toggle"
+          aria-expanded={showFilters()}
+          aria-controls="ct-filter-more-0 ct-filter-more-1 ct-filter-more-2"
+          onClick={() => setShowFilters((v) => !v)}
+          data-testid="filters-toggle"
+        >
+          {t('contacts.filter.more')}
+          <Show when={activeFilters()}>{(n) => <span class="badge">{n()}</span>}</Show>
+        </button>
+        <div class="field ct-filter-more" id="ct-filter-more-0">
           <label for="ct-label">{t('contacts.filter.label')}</label>
           <select id="ct-label" onChange={(e) => setFilter('label', e.currentTarget.value)} data-testid="filter-label">
             <option value="" selected={!filters().label}>
@@ -138,7 +152,7 @@ export function ContactsTable(props: { host: UiHost }) {
             </For>
           </select>
         </div>
-        <div class="field">
+        <div class="field ct-filter-more" id="ct-filter-more-1">
           <label for="ct-status">{t('contacts.filter.status')}</label>
           <select id="ct-status" onChange={(e) => setFilter('optedOut', e.currentTarget.value)} data-testid="filter-status">
             <option value="" selected={!filters().optedOut}>
@@ -152,7 +166,7 @@ export function ContactsTable(props: { host: UiHost }) {
             </option>
           </select>
         </div>
-        <div class="field">
+        <div class="field ct-filter-more" id="ct-filter-more-2">
           <label for="ct-segment">{t('contacts.filter.segment')}</label>
           <select id="ct-segment" onChange={(e) => setFilter('segment', e.currentTarget.value)} data-testid="filter-segment">
             <option value="" selected={!filters().segment}>

@@ -44,6 +44,7 @@ const en: Record<string, string> = {
   'contacts.filter.segment': 'Segment',
   'contacts.filter.allContacts': 'All contacts',
   'contacts.filter.clear': 'Clear filters',
+  'contacts.filter.more': 'Filters',
   'contacts.filter.saveSegment': 'Save as segment',
   'contacts.filter.inSegment': 'Showing the segment “{name}”.',
 
@@ -264,6 +265,7 @@ const id: Record<string, string> = {
   'contacts.filter.segment': 'Segmen',
   'contacts.filter.allContacts': 'Semua kontak',
   'contacts.filter.clear': 'Hapus filter',
+  'contacts.filter.more': 'Filter',
   'contacts.filter.saveSegment': 'Simpan sebagai segmen',
   'contacts.filter.inSegment': 'Menampilkan segmen “{name}”.',
 
