@@ -17,7 +17,11 @@ export interface UiHost {
   can(permission: string): boolean
   /** `fetch` for `/api/...` with the session cookie, CSRF header and JSON (a `FormData` body goes as multipart); throws ApiError on 4xx/5xx. */
   api<T = unknown>(path: string, init?: { method?: string; body?: unknown; query?: Record<string, string | number | boolean | undefined> }): Promise<T>
-  /** Subscribe to a realtime topic; returns unsubscribe. */
+  /**
+   * Subscribe to a realtime topic; returns unsubscribe (and a page's subscriptions end with it).
+   * After the connection dropped and came back, the handler gets the event `'$resubscribed'`
+   * (data null): events may have been missed meanwhile, so reload what the page shows.
+   */
   subscribe(topic: string, handler: (event: string, data: unknown) => void): () => void
   /** Translate with the shell's current locale ('en' | 'id'); `dict` overrides for this plugin. */
   t(key: string, vars?: Record<string, string | number>): string

@@ -101,6 +101,7 @@ async function run() {
       return (await text('[data-testid=greeter-last]')).startsWith('again: second')
     })
     t.pass('after a server-requested reconnect the topic is subscribed again')
+    t.equal(await text('[data-testid=greeter-resubscribed]'), '1', 'and the page was told, once, that it may have missed events')
 
     await page.goto(`${url}/greeter/c1/info`)
     await page.locator('[data-testid=greeter-params]').waitFor()

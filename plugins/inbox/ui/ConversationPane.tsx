@@ -60,7 +60,8 @@ export function ConversationPane(props: {
   onCleanup(() => document.removeEventListener('visibilitychange', onVisible))
 
   host.subscribe(`conversation:${id}`, (event, data) => {
-    if (event === 'message.created') {
+    if (event === '$resubscribed') void thread.catchUp()
+    else if (event === 'message.created') {
       const item = data as Item
       thread.add(item)
       if (item.kind === 'inbound') markRead()

@@ -47,7 +47,8 @@ function InboxPage(props: PageProps) {
   const topic = host.can('inbox.conversation.view_all') ? 'inbox:all' : me ? `inbox:user.${me}` : null
   if (topic) {
     host.subscribe(topic, (event, data) => {
-      if (event === 'conversation.updated') list.upsert(data as Conversation)
+      if (event === '$resubscribed') void list.reload() // events may have been missed while offline
+      else if (event === 'conversation.updated') list.upsert(data as Conversation)
       else if (event === 'message.status') list.status(data as StatusEvent)
       else if (event === 'conversation.hidden' || event === 'conversation.merged') {
         const { id } = data as { id: string }

@@ -70,6 +70,16 @@ export function createThread(host: UiHost, conversationId: string) {
     )
   }
 
+  /** After a reconnect: the newest page merged in (missed items in their place, changed ones updated). */
+  async function catchUp() {
+    try {
+      const page = await host.api<Page<Item>>(`/api/inbox/conversations/${conversationId}/messages`, { query: { limit: PAGE } })
+      for (const item of page.items) add(item)
+    } catch {
+      // Not fatal: the next event, or opening the conversation again, brings them.
+    }
+  }
+
   function status(e: StatusEvent) {
     const at = state.items.findIndex((i) => i.id === e.id)
     if (at < 0) {
@@ -102,6 +112,7 @@ export function createThread(host: UiHost, conversationId: string) {
     hasOlder: () => cursor() !== null,
     loadFirst: () => load(false),
     loadOlder: () => load(true),
+    catchUp,
     add,
     status,
     reactions,

@@ -25,6 +25,8 @@ export function NumberItem(props: { host: UiHost; number: WaNumber; onUpdate: (v
 
   props.host.subscribe(`session:${props.number.id}`, (event, data) => {
     if (event === 'status' && data && typeof data === 'object') props.onUpdate(data as WaNumber)
+    // Back after a dropped connection: a status change may have been missed.
+    else if (event === '$resubscribed') void props.host.api<WaNumber>(`/api/whatsapp/sessions/${n().id}`).then(props.onUpdate, () => undefined)
   })
 
   async function run(action: Action) {

@@ -3,6 +3,12 @@
 type Handler = (event: string, data: unknown) => void
 
 const handlers = new Map<string, Set<Handler>>()
+/** Topics confirmed on some socket, and on the current one: a topic back on a new socket may have missed events. */
+const confirmed = new Set<string>()
+let confirmedHere = new Set<string>()
+
+/** The event handlers get when their topic is subscribed again after a reconnect: reload what you show. */
+export const RESUBSCRIBED = '$resubscribed'
 let socket: WebSocket | null = null
 let attempt = 0
 let retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -32,6 +38,7 @@ function connect() {
   socket = ws
   ws.onopen = () => {
     attempt = 0
+    confirmedHere = new Set()
     for (const topic of handlers.keys()) send({ type: 'subscribe', topic })
     clearInterval(pingTimer)
     pingTimer = setInterval(() => send({ type: 'ping' }), 25_000)
@@ -47,15 +54,16 @@ function connect() {
       console.warn(`realtime: ${msg.code}${msg.topic ? ` (${msg.topic})` : ''}`)
       return
     }
-    if (msg?.type) return // subscribed, unsubscribed, pong, reconnect (the close follows)
-    if (typeof msg?.topic !== 'string' || typeof msg?.event !== 'string') return
-    for (const h of handlers.get(msg.topic) ?? []) {
-      try {
-        h(msg.event, msg.data)
-      } catch (err) {
-        console.error(`realtime handler for ${msg.topic} failed`, err)
-      }
+    if (msg?.type === 'subscribed' && typeof msg.topic === 'string') {
+      const again = confirmed.has(msg.topic) && !confirmedHere.has(msg.topic)
+      confirmed.add(msg.topic)
+      confirmedHere.add(msg.topic)
+      if (again) dispatch(msg.topic, RESUBSCRIBED, null)
+      return
     }
+    if (msg?.type) return // unsubscribed, pong, reconnect (the close follows)
+    if (typeof msg?.topic !== 'string' || typeof msg?.event !== 'string') return
+    dispatch(msg.topic, msg.event, msg.data)
   }
   ws.onclose = (e) => {
     if (socket === ws) socket = null
@@ -67,6 +75,16 @@ function connect() {
     const delay = e.code === 4000 ? 50 + Math.random() * 250 : Math.min(30_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5)
     attempt++
     schedule(delay)
+  }
+}
+
+function dispatch(topic: string, event: string, data: unknown): void {
+  for (const h of handlers.get(topic) ?? []) {
+    try {
+      h(event, data)
+    } catch (err) {
+      console.error(`realtime handler for ${topic} failed`, err)
+    }
   }
 }
 
@@ -83,6 +101,8 @@ export function subscribe(topic: string, handler: Handler): () => void {
     current.delete(handler)
     if (current.size) return
     handlers.delete(topic)
+    confirmed.delete(topic)
+    confirmedHere.delete(topic)
     send({ type: 'unsubscribe', topic })
     if (handlers.size === 0) socket?.close(1000, 'no subscriptions')
   }
