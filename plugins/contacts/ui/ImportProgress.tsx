@@ -39,8 +39,9 @@ export function ImportProgress(props: { host: UiHost; id: string; onAgain?: () =
   void fetchState()
   host.subscribe(`contacts-import:${props.id}`, (event, data) => {
     if (data && typeof data === 'object') take(data as ImportState)
-    // The realtime event has the counts; the row errors come with the full state.
-    if (event === 'completed' || event === 'failed') void fetchState()
+    // The realtime event has the counts; the row errors come with the full state. After a reconnect
+    // (`$resubscribed`) events may have been missed: read the state again.
+    if (event === 'completed' || event === 'failed' || event === '$resubscribed') void fetchState()
   })
   const timer = setInterval(() => {
     if (done(state()) && state()?.errors) return clearInterval(timer)
