@@ -50,8 +50,8 @@ export function createBatchedWrites(ctx: PluginContext<any>) {
        from q join claimed c on c.tenant_id = q.tenant_id and c.id = q.id
        cross join lateral (
          select * from whatsapp_messages m
-         where m.tenant_id = q.tenant_id and m.status = 'sending' and m.session_id = c.session_id
-           and m.direction = 'out' and m.peer = q.peer and m.id < q.id
+         where m.tenant_id = q.tenant_id and m.session_id = c.session_id and m.peer = q.peer and m.id < q.id
+           and m.direction = 'out' and m.sent_at is null and m.status = 'sending'
          order by m.id limit 50) e`,
       { items: json(items.map((i) => ({ tenant_id: i.tenantId, id: i.id, peer: i.peer }))), sending: STATUS_RANK.sending, now },
     )

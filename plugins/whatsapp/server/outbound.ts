@@ -310,6 +310,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
     const rows = await ctx
       .db('whatsapp_messages')
       .where({ tenant_id: tenantId, session_id: sessionId, direction: 'out', status: 'queued' })
+      .whereNull('sent_at') // always true for queued rows; it lets the partial index of unsent messages serve
       .andWhere('updated_at', '<', olderThan)
       .orderBy('id')
       .limit(500)

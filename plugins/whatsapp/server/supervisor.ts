@@ -100,7 +100,15 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
             .catch((err) => ctx.logger.error({ err, sessionId: row.id }, 'session status not saved'))
         },
         inbound: async (message) => void (await deps.inbound.message(tenantId, row.id, message)),
-        ack: async (update) => void (await deps.inbound.ack(tenantId, row.id, update)),
+        // Drivers fire receipts from timers and sockets without waiting: a failure is logged here,
+        // never left as an unhandled rejection (one arriving during shutdown ended the process).
+        ack: async (update) => {
+          try {
+            await deps.inbound.ack(tenantId, row.id, update)
+          } catch (err) {
+            ctx.logger.warn({ err, sessionId: row.id, providerId: update.providerId }, 'delivery receipt not applied')
+          }
+        },
       },
     })
     live.set(row.id, l)
@@ -174,6 +182,7 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
         })
         .where('m.status', 'queued')
         .andWhere('m.direction', 'out')
+        .whereNull('m.sent_at') // implied by queued; matches the partial index of unsent messages
         .whereNot('s.status', 'connected')
       return tenantId ? q.where('m.tenant_id', tenantId) : q
     }
