@@ -17,6 +17,11 @@ export const ROOT = path.resolve(import.meta.dirname, '..')
 export const SHELL_DIR = path.join(ROOT, 'ui')
 export const SHELL_DIST = path.join(SHELL_DIR, 'dist')
 const SOLID_EXTERNAL = /^solid-js(\/.*)?$/
+// Exact matches: `@sapa/sdk/ui` (types, defineUi) and `@sapa/sdk/ui/<part>` (components built into each module).
+const SDK_UI_ALIASES = [
+  { find: /^@sapa\/sdk\/ui$/, replacement: path.join(ROOT, 'sdk', 'ui.ts') },
+  { find: /^@sapa\/sdk\/ui\/([\w-]+)$/, replacement: path.join(ROOT, 'sdk', 'ui', '$1.tsx') },
+]
 const SOLID_ENTRIES = [
   { specifier: 'solid-js', file: 'solid-js/dist/solid.js', name: 'solid' },
   { specifier: 'solid-js/web', file: 'solid-js/web/dist/web.js', name: 'solid-web' },
@@ -114,7 +119,7 @@ export async function buildShell(): Promise<NonNullable<BuildReport['shell']>> {
     base: '/',
     logLevel: 'warn',
     plugins: await solidPlugin(),
-    resolve: { alias: { '@sapa/sdk/ui': path.join(ROOT, 'sdk', 'ui.ts') } },
+    resolve: { alias: SDK_UI_ALIASES },
     build: {
       outDir: SHELL_DIST,
       emptyOutDir: true,
@@ -180,7 +185,7 @@ export async function buildPluginUi(dir: string): Promise<BuildReport['plugins']
     logLevel: 'warn',
     plugins: [...(await solidPlugin()), inlineCss()],
     // Works for plugin folders outside this repository too (no node_modules/@sapa/sdk beside them).
-    resolve: { alias: { '@sapa/sdk/ui': path.join(ROOT, 'sdk', 'ui.ts') } },
+    resolve: { alias: SDK_UI_ALIASES },
     define: { 'process.env.NODE_ENV': '"production"' },
     build: {
       outDir,

@@ -8,7 +8,8 @@ import { ContactConsent } from './ContactConsent.tsx'
 import { ContactForm } from './ContactForm.tsx'
 import { ContactLabels } from './ContactLabels.tsx'
 import { ContactNotes } from './ContactNotes.tsx'
-import { Confirm } from './Dialog.tsx'
+import { Confirm } from '@sapa/sdk/ui/dialog'
+import { errorText } from './util.ts'
 import { MergeDialog } from './MergeDialog.tsx'
 import { Empty, ErrorNote, Loading } from './States.tsx'
 import { PERM, type Contact } from './types.ts'
@@ -157,6 +158,8 @@ export function ContactDetail(props: { host: UiHost; id: string }) {
               }}
             />
             <Confirm
+        testId="ct-confirm"
+        errorText={(err) => errorText(host, err)}
               host={host}
               open={deleting()}
               onClose={() => setDeleting(false)}

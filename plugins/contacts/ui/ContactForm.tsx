@@ -2,7 +2,7 @@
 // values; its 400s land on the field they name.
 import { createSignal, For, Show } from 'solid-js'
 import { isApiError, type UiHost } from '@sapa/sdk/ui'
-import { Dialog } from './Dialog.tsx'
+import { Dialog } from '@sapa/sdk/ui/dialog'
 import { AttributeField, fromText, toText } from './attributes.tsx'
 import type { Attribute, AttributeValue, Contact } from './types.ts'
 import { errorField, errorText } from './util.ts'

@@ -1,7 +1,7 @@
 // Notes on a contact, newest first: add, delete your own (anyone's with the right to delete contacts).
 import { createSignal, For, Show } from 'solid-js'
 import type { UiHost } from '@sapa/sdk/ui'
-import { Confirm } from './Dialog.tsx'
+import { Confirm } from '@sapa/sdk/ui/dialog'
 import { ErrorNote, Loading } from './States.tsx'
 import { PERM, type Note } from './types.ts'
 import { createPaged, errorText, formatDate } from './util.ts'
@@ -96,6 +96,8 @@ export function ContactNotes(props: { host: UiHost; contactId: string }) {
         </Show>
       </Show>
       <Confirm
+        testId="ct-confirm"
+        errorText={(err) => errorText(host, err)}
         host={host}
         open={deleting() !== null}
         onClose={() => setDeleting(null)}

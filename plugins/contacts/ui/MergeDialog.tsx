@@ -1,7 +1,7 @@
 // Merge: find the duplicate, then fold it into this contact (it is deleted; its phone stays an alias).
 import { createEffect, createSignal, For, on, Show } from 'solid-js'
 import type { UiHost } from '@sapa/sdk/ui'
-import { Dialog } from './Dialog.tsx'
+import { Dialog } from '@sapa/sdk/ui/dialog'
 import type { Contact, Page } from './types.ts'
 import { contactTitle, debounced, errorText } from './util.ts'
 

@@ -4,7 +4,7 @@ import { createEffect, createMemo, createSignal, For, Index, on, onCleanup, Show
 import { createStore, produce } from 'solid-js/store'
 import type { UiHost } from '@sapa/sdk/ui'
 import type { Catalog } from './catalog.ts'
-import { Dialog } from './Dialog.tsx'
+import { Dialog } from '@sapa/sdk/ui/dialog'
 import { ATTRIBUTE_OPS, type Attribute, type AttributeOp, type AttributeValue, type Segment, type SegmentCount, type SegmentFilter } from './types.ts'
 import { errorField, errorText, formatNumber } from './util.ts'
 

@@ -2,7 +2,7 @@
 import { createResource, createSignal, For, Show } from 'solid-js'
 import type { UiHost } from '@sapa/sdk/ui'
 import { createCatalog } from './catalog.ts'
-import { Confirm } from './Dialog.tsx'
+import { Confirm } from '@sapa/sdk/ui/dialog'
 import { SegmentEditor, type SegmentDraft } from './SegmentEditor.tsx'
 import { Empty, ErrorNote, Loading } from './States.tsx'
 import { PERM, type Segment, type SegmentCount } from './types.ts'
@@ -115,6 +115,8 @@ export function SegmentsPage(props: { host: UiHost }) {
         }}
       />
       <Confirm
+        testId="ct-confirm"
+        errorText={(err) => errorText(host, err)}
         host={host}
         open={deleting() !== null}
         onClose={() => setDeleting(null)}

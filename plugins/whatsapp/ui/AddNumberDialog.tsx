@@ -1,7 +1,7 @@
 // "Add number": the driver (only those the server offers), a name, and the driver's own settings.
 import { createEffect, createSignal, For, Show, type JSX } from 'solid-js'
 import type { UiHost } from '@sapa/sdk/ui'
-import { Dialog } from './Dialog.tsx'
+import { Dialog } from '@sapa/sdk/ui/dialog'
 import { errorText, fieldErrors } from './errors.ts'
 import type { DriverName, WaNumber } from './types.ts'
 
@@ -109,7 +109,7 @@ export function AddNumberDialog(props: { host: UiHost; open: boolean; onClose: (
   const describedBy = (id: string, field: string, hint = false) => [hint ? `${id}-hint` : '', fieldError(field) ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
 
   return (
-    <Dialog host={props.host} open={props.open} onClose={() => !busy() && props.onClose()} title={t('whatsapp.add.title')} testId="wa-add-dialog">
+    <Dialog host={props.host} open={props.open} onClose={() => !busy() && props.onClose()} title={t('whatsapp.add.title')} class="wa-add-dialog" testId="wa-add-dialog">
       <form class="form" onSubmit={(e) => void submit(e)}>
         <Field id="wa-add-name" label={t('whatsapp.add.name')} field="name" hint={t('whatsapp.add.nameHint')}>
           <input id="wa-add-name" name="name" type="text" required maxLength={120} value={name()} aria-invalid={fieldError('name') ? 'true' : undefined} aria-describedby={describedBy('wa-add-name', 'name', true)} onInput={(e) => setName(e.currentTarget.value)} />

@@ -2,7 +2,7 @@
 // pairing code to type), its actions, and for sandbox numbers the customer simulator.
 import { createSignal, Match, Show, Switch } from 'solid-js'
 import type { UiHost } from '@sapa/sdk/ui'
-import { Confirm } from './Dialog.tsx'
+import { Confirm } from '@sapa/sdk/ui/dialog'
 import { errorText } from './errors.ts'
 import { PairingForm } from './PairingForm.tsx'
 import { QrCode } from './QrCode.tsx'
@@ -214,6 +214,8 @@ export function NumberItem(props: { host: UiHost; number: WaNumber; onUpdate: (v
       </Show>
 
       <Confirm
+        testId="wa-confirm"
+        errorText={(err) => errorText(props.host, err)}
         host={props.host}
         open={confirming() !== null}
         onClose={() => setConfirming(null)}

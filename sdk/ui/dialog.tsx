@@ -1,23 +1,28 @@
-// Dialogs on the native <dialog>: showModal() makes the page behind inert and keeps focus inside,
-// Escape closes (the `cancel` event), and focus returns to what opened it.
+// @sapa/sdk/ui/dialog — accessible dialogs for plugin pages, on the native <dialog>: showModal()
+// makes the page behind inert and keeps focus inside, Escape closes (the `cancel` event), and focus
+// returns to what opened it. Built into each plugin module that imports it (Solid stays shared).
 import { createEffect, createSignal, onCleanup, Show, type JSX } from 'solid-js'
-import type { UiHost } from '@sapa/sdk/ui'
-import { errorText } from './util.ts'
+import { isApiError, type UiHost } from '../ui.ts'
 
 let ids = 0
 
-export function Dialog(props: {
+export interface DialogProps {
   host: UiHost
   open: boolean
+  /** Escape, the ✕ button: the owner decides (it may be busy); the dialog closes when `open` turns false. */
   onClose: () => void
   title: string
   description?: string
   wide?: boolean
   role?: 'dialog' | 'alertdialog'
+  /** An extra class for the plugin's own styling. */
+  class?: string
   testId?: string
   children: JSX.Element
-}) {
-  const id = `ct-dialog-${++ids}`
+}
+
+export function Dialog(props: DialogProps) {
+  const id = `sapa-dialog-${++ids}`
   let el: HTMLDialogElement | undefined
   let returnTo: Element | null = null
   createEffect(() => {
@@ -36,13 +41,12 @@ export function Dialog(props: {
   return (
     <dialog
       ref={el}
-      class={`dialog ct-dialog${props.wide ? ' dialog-wide' : ''}`}
+      class={`dialog${props.wide ? ' dialog-wide' : ''}${props.class ? ` ${props.class}` : ''}`}
       role={props.role ?? 'dialog'}
       aria-labelledby={`${id}-title`}
       aria-describedby={props.description ? `${id}-desc` : undefined}
       data-testid={props.testId}
       onCancel={(e) => {
-        // The owner decides (it may be busy); the element closes when `open` turns false.
         e.preventDefault()
         props.onClose()
       }}
@@ -55,7 +59,7 @@ export function Dialog(props: {
         <h2 class="dialog-title" id={`${id}-title`}>
           {props.title}
         </h2>
-        <button type="button" class="btn btn-icon" aria-label={props.host.t('contacts.close')} onClick={() => props.onClose()}>
+        <button type="button" class="btn btn-icon" aria-label={props.host.t('common.close')} onClick={() => props.onClose()}>
           <span aria-hidden="true">✕</span>
         </button>
       </div>
@@ -69,8 +73,7 @@ export function Dialog(props: {
   )
 }
 
-/** A yes/no question; when `onConfirm` throws, the error shows in the dialog, which stays open. */
-export function Confirm(props: {
+export interface ConfirmProps {
   host: UiHost
   open: boolean
   onClose: () => void
@@ -78,10 +81,19 @@ export function Confirm(props: {
   description: string
   confirmLabel: string
   danger?: boolean
+  /** May throw: the error is shown in the dialog, which stays open. */
   onConfirm: () => Promise<void>
-}) {
+  /** How an error reads (default: the API's message). */
+  errorText?: (err: unknown) => string
+  class?: string
+  testId?: string
+}
+
+/** A yes/no question. The OK button's test id is `<testId>-ok`. */
+export function Confirm(props: ConfirmProps) {
   const [busy, setBusy] = createSignal(false)
   const [error, setError] = createSignal<unknown>(null)
+  const describe = (err: unknown) => props.errorText?.(err) ?? (isApiError(err) ? err.message : String((err as Error)?.message ?? err))
   const close = () => {
     if (busy()) return
     setError(null)
@@ -99,18 +111,19 @@ export function Confirm(props: {
       setBusy(false)
     }
   }
+  const testId = () => props.testId ?? 'confirm'
   return (
-    <Dialog host={props.host} open={props.open} onClose={close} title={props.title} description={props.description} role="alertdialog" testId="ct-confirm">
+    <Dialog host={props.host} open={props.open} onClose={close} title={props.title} description={props.description} role="alertdialog" class={props.class} testId={testId()}>
       <Show when={error()}>
         <p class="field-error" role="alert">
-          {errorText(props.host, error())}
+          {describe(error())}
         </p>
       </Show>
       <div class="dialog-actions">
         <button type="button" class="btn" onClick={close} data-autofocus>
-          {props.host.t('contacts.cancel')}
+          {props.host.t('common.cancel')}
         </button>
-        <button type="button" class={`btn ${props.danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy()} onClick={() => void run()} data-testid="ct-confirm-ok">
+        <button type="button" class={`btn ${props.danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy()} onClick={() => void run()} data-testid={`${testId()}-ok`}>
           {props.confirmLabel}
         </button>
       </div>
