@@ -341,7 +341,9 @@ export async function send(deps: Deps, viewer: Viewer, actor: Actor, conversatio
     await itemCreated(deps, trx, tenantId, item, target)
     return { row, item, firstResponse, responseSeconds }
   })
-  await catchUp(deps, tenantId, wa)
+  // The send is quick: "sent" may have come (and found no item) while the item was being stored,
+  // so the item takes the message's status as it is now, not as send() answered it.
+  await catchUp(deps, tenantId, (await deps.whatsapp().get(tenantId, wa.id)) ?? wa)
   await announce(deps, row)
   await deps.ctx.events.publish('inbox.message.sent', { tenantId, conversationId: c.id, messageId: item.id, by: actor.userId, type: item.type })
   if (responseSeconds !== null) {

@@ -105,3 +105,25 @@ t.test('media both ways, and messages sent outside the inbox join the thread', a
   await w.idle()
   t.equal((await w.get(admin, '/api/inbox/conversations')).body.items.length, 1)
 })
+
+t.test('"sent" reaches the item even when it comes before the item is stored', async (t) => {
+  const w = await workspace(t)
+  const { admin } = w
+  // A number whose receipts come late, so nothing but "sent" can move the items within the window.
+  const created = await admin.inject({ method: 'POST', url: '/api/whatsapp/sessions', payload: { name: 'Slow', driver: 'sandbox', config: { ackDelays: { deliveredMs: 30_000, readMs: 60_000 } } } })
+  const slow = created.json()
+  await admin.inject({ method: 'POST', url: `/api/whatsapp/sessions/${slow.id}/connect` })
+  await until(async () => (await admin.inject({ method: 'GET', url: `/api/whatsapp/sessions/${slow.id}` })).json().status === 'connected')
+  await admin.inject({ method: 'POST', url: `/api/whatsapp/sandbox/${slow.id}/inbound`, payload: { from: '0812-3000-5000', type: 'text', text: 'Halo' } })
+  const c = await w.conversationOf('+6281230005000')
+  // Several at once: the send is fast, so "sent" often lands while the inbox is still storing its item.
+  const sent = await Promise.all(Array.from({ length: 8 }, (_, i) => w.post(admin, `/api/inbox/conversations/${c.id}/messages`, { type: 'text', text: `pesan ${i}` })))
+  t.ok(sent.every((s) => s.status === 202))
+  // Well before the inbox's own late look (2 s) would catch a missed event.
+  const started = Date.now()
+  const items = await until(async () => {
+    const mine = (await w.thread(c.id)).filter((i: any) => sent.some((s) => s.body.id === i.id))
+    return mine.length === 8 && mine.every((i: any) => i.status === 'sent') && mine
+  }, 1500, 25)
+  t.equal(items.length, 8, `every item shows "sent" after ${Date.now() - started} ms`)
+})
