@@ -11,7 +11,7 @@
 export interface BatcherOptions {
   /** Most items in one batch. Default 500. */
   maxSize?: number
-  /** Batches running at once. Default 2 (one filling while another runs). */
+  /** Batches running at once. Default 1: the next batch fills while one runs (the most batching; a call waits at most one statement). */
   maxInFlight?: number
 }
 
@@ -25,7 +25,7 @@ interface Waiting<I, O> {
 
 export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: BatcherOptions = {}): Batcher<I, O> {
   const maxSize = options.maxSize ?? 500
-  const maxInFlight = options.maxInFlight ?? 2
+  const maxInFlight = options.maxInFlight ?? 1
   let waiting: Waiting<I, O>[] = []
   let inFlight = 0
   let scheduled = false

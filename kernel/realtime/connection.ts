@@ -6,23 +6,33 @@ import type { RealtimeErrorCode, RealtimeIdentity, ServerMessage } from './types
 const OPEN = 1
 
 /**
- * Frames for one socket within one event-loop turn leave in one write: the socket is corked at the
- * first frame and uncorked once the turn is over. A burst of events (a broadcast's acks, a busy
- * inbox) would otherwise cost a syscall per frame per socket. `_socket` is ws's own net.Socket;
- * ws has no public cork, and its per-frame cork/uncork nests inside ours.
+ * What a socket is sent within one event-loop turn leaves as ONE websocket message: the message
+ * itself, or a JSON array of them when there are several (clients read either; see readFrame in
+ * protocol.ts). A burst of events (a busy inbox, a broadcast's receipts) to 100 sockets otherwise
+ * cost a frame, a write and a client-side parse per event per socket, which capped what one node
+ * could deliver well below what it could store.
  */
-const corked = new Set<{ uncork(): void }>()
-function flushCorked(): void {
-  for (const socket of corked) socket.uncork()
-  corked.clear()
+const waiting = new Set<Connection>()
+/**
+ * Under load, sockets are written at most every FLUSH_GAP_MS: a write to a socket costs more than
+ * its bytes, and 100 subscribers x every turn starved the event loop. Idle, the first event goes at
+ * once (end of the turn); a steady stream waits at most this long.
+ */
+const FLUSH_GAP_MS = Number(process.env.SAPA_REALTIME_FLUSH_GAP_MS ?? 10)
+let lastFlush = 0
+function scheduleFlush(): void {
+  const wait = lastFlush + FLUSH_GAP_MS - performance.now()
+  if (wait <= 0) setImmediate(flushWaiting)
+  else setTimeout(flushWaiting, wait)
 }
-function corkForThisTurn(socket: WebSocket): void {
-  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
-  if (!raw || corked.has(raw)) return
-  if (corked.size === 0) setImmediate(flushCorked)
-  raw.cork()
-  corked.add(raw)
+function flushWaiting(): void {
+  lastFlush = performance.now()
+  for (const connection of waiting) connection.flush()
+  waiting.clear()
 }
+const OPEN_BRACKET = Buffer.from('[')
+const COMMA = Buffer.from(',')
+const CLOSE_BRACKET = Buffer.from(']')
 
 /** Most client messages waiting to be handled on one socket; a client sending faster is cut off. */
 export const MAX_QUEUED_TASKS = 64
@@ -45,6 +55,8 @@ export class Connection {
 
   private chain: Promise<void> = Promise.resolve()
   private queued = 0
+  /** Messages for the end of this turn (see flushWaiting). */
+  private pending: Buffer[] = []
 
   constructor(
     readonly socket: WebSocket,
@@ -73,7 +85,7 @@ export class Connection {
     return true
   }
 
-  /** A text frame; a Buffer must hold UTF-8 (sent as text, not binary). */
+  /** One JSON message (a Buffer must hold UTF-8), sent at the end of this event-loop turn. */
   sendText(text: string | Buffer): void {
     if (this.closed || this.socket.readyState !== OPEN) return
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
@@ -81,8 +93,24 @@ export class Connection {
       this.terminate()
       return
     }
-    corkForThisTurn(this.socket)
-    this.socket.send(text, { binary: false })
+    this.pending.push(typeof text === 'string' ? Buffer.from(text) : text)
+    if (this.pending.length === 1) {
+      if (waiting.size === 0) scheduleFlush()
+      waiting.add(this)
+    }
+  }
+
+  /** Sends what waits: one message alone, several as one JSON array. */
+  flush(): void {
+    const messages = this.pending
+    if (!messages.length) return
+    this.pending = []
+    if (this.socket.readyState !== OPEN) return
+    if (messages.length === 1) return void this.socket.send(messages[0], { binary: false })
+    const parts: Buffer[] = [OPEN_BRACKET]
+    messages.forEach((m, i) => parts.push(...(i ? [COMMA, m] : [m])))
+    parts.push(CLOSE_BRACKET)
+    this.socket.send(Buffer.concat(parts), { binary: false })
   }
 
   send(message: ServerMessage): void {
@@ -95,6 +123,7 @@ export class Connection {
 
   close(code: number, reason: string): void {
     if (this.closed) return
+    this.flush() // what was said before the close (an error, "reconnect") still arrives
     this.closed = true
     this.onClosed(this)
     try {

@@ -13,6 +13,15 @@ export function toText(data: RawData): string {
   return Buffer.from(data).toString('utf8')
 }
 
+/**
+ * The server's side of the wire, for clients: a websocket message holds one JSON message, or a JSON
+ * array of them (what one event-loop turn had for the socket), in order.
+ */
+export function readFrame(data: RawData | string): unknown[] {
+  const value: unknown = JSON.parse(typeof data === 'string' ? data : toText(data))
+  return Array.isArray(value) ? value : [value]
+}
+
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; topic?: string }
 
 /** Reads one client message; on failure, the topic it named (if any), for the error reply. */

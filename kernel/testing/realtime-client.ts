@@ -1,5 +1,6 @@
 import WebSocket from 'ws'
 import type { TestKernel, TestSession } from './harness.ts'
+import { readFrame } from '../realtime/protocol.ts'
 
 export interface RealtimeClient {
   socket: WebSocket
@@ -16,7 +17,7 @@ export interface RealtimeClient {
 export async function realtimeClient(t: { teardown(fn: () => unknown): void }, port: number, session: TestSession): Promise<RealtimeClient> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/api/realtime`, { headers: { cookie: session.cookie } })
   const messages: any[] = []
-  socket.on('message', (m) => messages.push(JSON.parse(String(m))))
+  socket.on('message', (m) => messages.push(...(readFrame(m as Buffer) as any[])))
   await new Promise((resolve, reject) => {
     socket.once('open', resolve)
     socket.once('error', reject)

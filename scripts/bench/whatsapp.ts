@@ -70,12 +70,16 @@ const WebSocket = require(workerData.wsPath)
 const now = () => performance.timeOrigin + performance.now()
 const sockets = []
 let received = 0, target = Infinity, latencies = [], record = false, closed = 0
-const TEXT = /"text":"m:(\\d+(?:\\.\\d+)?)"/
+const TEXT = /"text":"m:(\\d+(?:\\.\\d+)?)"/g
+const EVENT = '"event":"message.received"'
+// A websocket message holds one event or an array of those the server had for this socket in one turn.
 function onFrame(raw) {
   const s = raw.toString()
-  if (s.indexOf('"event":"message.received"') === -1) return
-  received++
-  if (record) { const m = TEXT.exec(s); if (m) latencies.push(now() - Number(m[1])) }
+  let count = 0
+  for (let at = s.indexOf(EVENT); at !== -1; at = s.indexOf(EVENT, at + EVENT.length)) count++
+  if (!count) return
+  received += count
+  if (record) { const t = now(); for (const m of s.matchAll(TEXT)) latencies.push(t - Number(m[1])) }
   if (received >= target) { target = Infinity; parentPort.postMessage({ type: 'reached', received, at: now() }) }
 }
 parentPort.on('message', async (msg) => {
@@ -251,11 +255,14 @@ export async function run(): Promise<void> {
       }
       async function pipelineRun(concurrency: number) {
         const reached = subs.expect(INBOUND * SUBSCRIBERS, false)
+        const cpuBefore = cpuSeconds()
         const started = now()
         await pool(INBOUND, concurrency, () => driver.inject(message(0)))
         const stored = now()
         const r = await reached
         if (!r.complete) console.log(`   (delivery incomplete: ${r.received} of ${INBOUND * SUBSCRIBERS} frames; ${r.closed} clients dropped by the server as too slow)`)
+        const cpu = cpuPerItem(cpuBefore, cpuSeconds(), INBOUND)
+        cpuNotes.push(`${concurrency} at a time: node ${fmt(cpu.node, 3)} ms (the subscribers' thread included), postgres ${fmt(cpu.postgres, 3)} ms, redis ${fmt(cpu.redis, 3)} ms per message`)
         return { stored: INBOUND / ((stored - started) / 1000), delivered: r.complete ? INBOUND / ((r.at - started) / 1000) : NaN }
       }
       await driver.connect()
@@ -265,6 +272,7 @@ export async function run(): Promise<void> {
 
       const conc = postgres ? CONCURRENCY : 1
       const rows: Record<string, string | number>[] = []
+      const cpuNotes: string[] = []
       const bare1 = await bare(1)
       const pipe1 = await pipelineRun(1)
       rows.push({ side: 'bare INSERT, 1 connection, sequential', 'msg/s stored': Math.round(bare1), 'msg/s delivered to all 100': '—', 'ratio vs bare': '1.00' })
@@ -277,6 +285,7 @@ export async function run(): Promise<void> {
       }
       console.log(`a. inbound, ${INBOUND} text messages per run, ${SUBSCRIBERS} websocket subscribers on session:<id>, injected through the sandbox driver's inject (same pipeline as POST /sandbox/:id/inbound, without HTTP):`)
       table(rows)
+      console.log(`   CPU until delivered: ${cpuNotes.join('; ')}`)
 
       // Latency: steady LATENCY_RATE msg/s, injection → frame received by each of the 100 clients.
       const total = LATENCY_RATE * LATENCY_SECONDS
@@ -371,6 +380,11 @@ export async function run(): Promise<void> {
       ])
       // Acks still arriving after the last "sent" are not in these figures (they are part of the run's work).
       console.log(`   CPU per message until all sent: node ${fmt(cpu.node, 3)} ms, postgres ${fmt(cpu.postgres, 3)} ms, redis ${fmt(cpu.redis, 3)} ms — ${fmt(cpu.total, 3)} ms in all; 2 cores allow ${Math.round(2000 / cpu.total)} msg/s at most`)
+      if (postgres) {
+        await sleep(1500) // the receipts still in flight, and the statistics collector
+        const stats = (await db.raw(`select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where relname = 'whatsapp_messages'`)).rows[0]
+        if (stats) console.log(`   row updates done in place (HOT): ${stats.n_tup_hot_upd} of ${stats.n_tup_upd} (${fmt((100 * Number(stats.n_tup_hot_upd)) / Math.max(1, Number(stats.n_tup_upd)), 0)} %)`)
+      }
       await admin.inject({ method: 'POST', url: `/api/whatsapp/sessions/${sessionId}/disconnect` })
       console.log()
     }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import knex from 'knex'
 import WebSocket from 'ws'
+import { readFrame } from '../../kernel/realtime/protocol.ts'
 
 /**
  * Two kernel processes on loopback sharing one Postgres and one Redis: what one node changes,
@@ -76,7 +77,7 @@ if (!dbUrl || !redisUrl) {
     // A realtime client on B sees an event published on A.
     const socket = new WebSocket(`ws://127.0.0.1:${portB}/api/realtime`, { headers: { cookie, origin: `http://127.0.0.1:${portB}` } })
     const events: any[] = []
-    socket.on('message', (m) => events.push(JSON.parse(String(m))))
+    socket.on('message', (m) => events.push(...(readFrame(m as Buffer) as any[])))
     await new Promise((resolve, reject) => {
       socket.once('open', resolve)
       socket.once('error', reject)

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs'
 import WebSocket from 'ws'
 import { createTestKernel } from '../../kernel/testing/harness.ts'
 import { writePlugin, defaultSource } from './fixtures.ts'
+import { readFrame } from '../../kernel/realtime/protocol.ts'
 
 const hello = path.resolve(import.meta.dirname, '../../sdk/examples/hello')
 
@@ -93,7 +94,7 @@ t.test('in-flight requests finish on the old generation; websockets are asked to
 
   const socket = new WebSocket(`ws://127.0.0.1:${port}/api/realtime`, { headers: { cookie: operator.cookie } })
   const messages: any[] = []
-  socket.on('message', (m) => messages.push(JSON.parse(String(m))))
+  socket.on('message', (m) => messages.push(...(readFrame(m as Buffer) as any[])))
   const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)))
   await new Promise((resolve, reject) => {
     socket.once('open', resolve)

@@ -2,6 +2,7 @@ import t from 'tap'
 import path from 'node:path'
 import WebSocket from 'ws'
 import { createTestKernel, type TestSession } from '../../kernel/testing/harness.ts'
+import { readFrame } from '../../kernel/realtime/protocol.ts'
 
 const hello = path.resolve(import.meta.dirname, '../../sdk/examples/hello')
 
@@ -9,7 +10,7 @@ const hello = path.resolve(import.meta.dirname, '../../sdk/examples/hello')
 async function connect(port: number, headers: Record<string, string>) {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/api/realtime`, { headers })
   const messages: any[] = []
-  socket.on('message', (m) => messages.push(JSON.parse(String(m))))
+  socket.on('message', (m) => messages.push(...(readFrame(m as Buffer) as any[])))
   const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)))
   await new Promise((resolve, reject) => {
     socket.once('open', resolve)

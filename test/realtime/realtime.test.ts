@@ -7,6 +7,7 @@ import { createMemoryFanout, createRedisFanout, type Fanout } from '../../kernel
 import type { Logger } from '../../kernel/bus/logger.ts'
 import { createRealtime, type Realtime, type RealtimeOptions } from '../../kernel/realtime/realtime.ts'
 import type { RealtimeIdentity } from '../../kernel/realtime/types.ts'
+import { readFrame } from '../../kernel/realtime/protocol.ts'
 
 const REDIS_URL = process.env.TEST_REDIS_URL
 const quiet: Logger = { error: () => {}, warn: () => {}, debug: () => {} }
@@ -86,7 +87,7 @@ class Client {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()) as Message)
+      this.messages.push(...(readFrame(data) as Message[]))
       this.waiters.splice(0).forEach((wake) => wake())
     })
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })))

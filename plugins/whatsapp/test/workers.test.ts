@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import knex from 'knex'
 import WebSocket from 'ws'
+import { readFrame } from '@sapa/sdk/testing'
 
 /**
  * Two worker processes (`scripts/start.ts`) on loopback sharing one Postgres and one Redis. A sandbox
@@ -124,7 +125,7 @@ if (!dbUrl || !redisUrl) {
     const socket = new WebSocket(`ws://127.0.0.1:${survivorPort}/api/realtime`, { headers: { cookie, origin: `http://127.0.0.1:${survivorPort}` } })
     t.teardown(() => socket.terminate())
     const events: any[] = []
-    socket.on('message', (m) => events.push(JSON.parse(String(m))))
+    socket.on('message', (m) => events.push(...(readFrame(m as Buffer) as any[])))
     await new Promise((resolve, reject) => {
       socket.once('open', resolve)
       socket.once('error', reject)

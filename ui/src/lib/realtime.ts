@@ -31,6 +31,24 @@ function schedule(delay: number) {
   retryTimer = setTimeout(connect, delay)
 }
 
+/** One message from the server. */
+function receive(msg: any) {
+  if (msg?.type === 'error') {
+    console.warn(`realtime: ${msg.code}${msg.topic ? ` (${msg.topic})` : ''}`)
+    return
+  }
+  if (msg?.type === 'subscribed' && typeof msg.topic === 'string') {
+    const again = confirmed.has(msg.topic) && !confirmedHere.has(msg.topic)
+    confirmed.add(msg.topic)
+    confirmedHere.add(msg.topic)
+    if (again) dispatch(msg.topic, RESUBSCRIBED, null)
+    return
+  }
+  if (msg?.type) return // unsubscribed, pong, reconnect (the close follows)
+  if (typeof msg?.topic !== 'string' || typeof msg?.event !== 'string') return
+  dispatch(msg.topic, msg.event, msg.data)
+}
+
 function connect() {
   clearTimeout(retryTimer)
   if (stopped || socket || handlers.size === 0) return
@@ -44,26 +62,14 @@ function connect() {
     pingTimer = setInterval(() => send({ type: 'ping' }), 25_000)
   }
   ws.onmessage = (e) => {
-    let msg: any
+    let value: unknown
     try {
-      msg = JSON.parse(String(e.data))
+      value = JSON.parse(String(e.data))
     } catch {
       return
     }
-    if (msg?.type === 'error') {
-      console.warn(`realtime: ${msg.code}${msg.topic ? ` (${msg.topic})` : ''}`)
-      return
-    }
-    if (msg?.type === 'subscribed' && typeof msg.topic === 'string') {
-      const again = confirmed.has(msg.topic) && !confirmedHere.has(msg.topic)
-      confirmed.add(msg.topic)
-      confirmedHere.add(msg.topic)
-      if (again) dispatch(msg.topic, RESUBSCRIBED, null)
-      return
-    }
-    if (msg?.type) return // unsubscribed, pong, reconnect (the close follows)
-    if (typeof msg?.topic !== 'string' || typeof msg?.event !== 'string') return
-    dispatch(msg.topic, msg.event, msg.data)
+    // One message, or an array of those the server had for us in one turn (kernel/realtime/connection.ts).
+    for (const msg of Array.isArray(value) ? value : [value]) receive(msg)
   }
   ws.onclose = (e) => {
     if (socket === ws) socket = null
