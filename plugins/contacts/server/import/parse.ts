@@ -15,7 +15,9 @@ export interface ParseLimits {
   maxHeapMb: number
 }
 
-export const DEFAULT_PARSE_LIMITS: ParseLimits = { firstAnswerMs: 120_000, answerMs: 30_000, maxHeapMb: 768 }
+// read-excel-file reads a whole sheet into a DOM: 100k rows fit in 128 MB of heap, the 200k cap in
+// 256 MB. The limit bounds what a crafted file can take; it does not lower a normal import's peak.
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { firstAnswerMs: 120_000, answerMs: 30_000, maxHeapMb: 384 }
 
 const workerUrl = new URL(`./parse-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
 
