@@ -64,6 +64,7 @@ export default definePlugin<WhatsAppSettings>({
     const leaseMs = Number(process.env.SAPA_WHATSAPP_LEASE_MS ?? 15_000)
     supervisor = createSupervisor(ctx, { outbound, inbound, leaseMs })
 
+    ctx.realtime.defineTopic('sessions', { permission: 'whatsapp.session.view', id: 'none' })
     ctx.realtime.defineTopic('session', {
       permission: 'whatsapp.session.view',
       id: 'required',

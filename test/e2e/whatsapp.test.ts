@@ -125,6 +125,15 @@ async function run() {
     t.equal(await page.evaluate(() => (window as any).__sameDocument), true, 'no reload happened')
   })
 
+  await t.test('a number another admin adds or deletes appears and goes without a reload', async (t) => {
+    const other = (await operator.inject({ method: 'POST', url: '/api/whatsapp/sessions', payload: { name: 'Gudang', driver: 'sandbox' } })).json()
+    await row('Gudang').waitFor()
+    t.equal(await statusOf('Gudang'), 'Disconnected', 'shown live, with its status')
+    await operator.inject({ method: 'DELETE', url: `/api/whatsapp/sessions/${other.id}` })
+    await eventually(async () => (await row('Gudang').count()) === 0)
+    t.pass('and gone when deleted elsewhere')
+  })
+
   await t.test('a pairing code instead of a QR', async (t) => {
     await page.locator('[data-testid=wa-add]').click()
     await page.locator('#wa-add-name').fill('Support')

@@ -3,6 +3,7 @@ import { AppError, newId, type PluginContext } from '@sapa/sdk'
 import { drivers, type DriverName } from './drivers/registry.ts'
 import { WaSession, type SessionSettings } from './models.ts'
 import { WAKE_CHANNEL } from './supervisor.ts'
+import { sessionView } from './views.ts'
 
 export interface WhatsAppSettings {
   maxNumbers: number
@@ -54,7 +55,7 @@ export function createSessions(ctx: PluginContext<WhatsAppSettings>, options: { 
       }
       const config = validateConfig(input.driver, input.config)
       const { maxNumbers } = await ctx.settings(tenantId)
-      return ctx.db.transaction(async (trx) => {
+      const created = await ctx.db.transaction(async (trx) => {
         // Counted inside the transaction with the row lock of the tenant, so two requests cannot both take the last slot.
         await trx.raw('select id from tenants where id = ? for update', [tenantId])
         const count = await WaSession.of(tenantId, trx).resultSize()
@@ -72,6 +73,9 @@ export function createSessions(ctx: PluginContext<WhatsAppSettings>, options: { 
         } as any)
         return (await WaSession.of(tenantId, trx).findById(id))!
       })
+      // Everyone on the numbers page sees it appear (topic `sessions`: the workspace's list).
+      await ctx.realtime.publish(tenantId, 'sessions', 'created', sessionView(created))
+      return created
     },
     async update(tenantId: string, id: string, input: { name?: string; settings?: SessionSettings }) {
       const session = await find(tenantId, id)
@@ -93,6 +97,7 @@ export function createSessions(ctx: PluginContext<WhatsAppSettings>, options: { 
         await trx('whatsapp_driver_state').where({ tenant_id: tenantId, session_id: id }).delete()
         await WaSession.of(tenantId, trx).findById(id).delete()
       })
+      await ctx.realtime.publish(tenantId, 'sessions', 'deleted', { id })
       await wake()
     },
   }

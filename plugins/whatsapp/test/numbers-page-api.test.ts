@@ -79,3 +79,23 @@ t.test('sandbox qr without qrRefreshMs shows one QR and waits', async (t) => {
   await new Promise((r) => setTimeout(r, 400))
   t.equal(rt.events(`session:${session.id}`, 'status').filter((m) => m.data.status === 'qr').length, 1, 'one QR, as before')
 })
+
+t.test('topic sessions: the workspace sees numbers appear and go, other workspaces do not', async (t) => {
+  const { h, tenant, admin } = await boot(t, 'true')
+  const junior = await h.login(tenant, 'junior_agent')
+  const other = await h.login(await h.createTenant(), 'admin')
+  const port = await portOf(h)
+  const watching = await realtimeClient(t, port, junior)
+  t.match(await watching.subscribe('sessions'), { type: 'subscribed' })
+  const stranger = await realtimeClient(t, port, other)
+  t.match(await stranger.subscribe('sessions'), { type: 'subscribed' })
+  const viewer = await realtimeClient(t, port, await h.login(tenant, 'viewer'))
+  t.match(await viewer.subscribe('sessions'), { type: 'error', code: 'forbidden' }, 'without whatsapp.session.view: refused')
+
+  const created = (await admin.inject({ method: 'POST', url: '/api/whatsapp/sessions', payload: { name: 'Toko', driver: 'sandbox' } })).json()
+  t.match(await watching.waitFor((m) => m.topic === 'sessions' && m.event === 'created'), { data: { id: created.id, name: 'Toko', status: 'disconnected' } })
+  await admin.inject({ method: 'DELETE', url: `/api/whatsapp/sessions/${created.id}` })
+  t.match(await watching.waitFor((m) => m.topic === 'sessions' && m.event === 'deleted'), { data: { id: created.id } })
+  await new Promise((r) => setTimeout(r, 100))
+  t.notOk(stranger.messages.some((m) => m.topic === 'sessions' && m.event), 'another workspace hears nothing')
+})

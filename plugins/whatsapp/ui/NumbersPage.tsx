@@ -57,12 +57,21 @@ export function NumbersPage(props: PageProps) {
     if (Date.parse(view.updatedAt) < Date.parse(state.items[i].updatedAt)) return
     setState('items', i, reconcile(view))
   }
-  const added = (view: WaNumber) => setState('items', (items) => [...items, view])
+  const added = (view: WaNumber) => {
+    if (!state.items.some((n) => n.id === view.id)) setState('items', (items) => [...items, view])
+  }
   const removed = (id: string) => {
     setState('items', (items) => items.filter((n) => n.id !== id))
     // The row (and the button that had the focus) is gone: continue from the page's heading.
     heading?.focus()
   }
+
+  // Numbers other people add or delete, live; after a dropped connection, the list again.
+  host.subscribe('sessions', (event, data) => {
+    if (event === 'created') added(data as WaNumber)
+    else if (event === 'deleted') setState('items', (items) => items.filter((n) => n.id !== (data as { id: string }).id))
+    else if (event === '$resubscribed') void load(true)
+  })
 
   return (
     <section class="page wa-page" data-testid="wa-numbers-page">
