@@ -164,7 +164,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
       rbac,
       cacheDir: path.join(config.dataDir, 'plugin-code'),
       kernelRoot: KERNEL_ROOT,
-      runtime: { config, logger, db, clock, secrets, audit, queue, bus, realtime, enablement, storage, fanout, nodeId: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, resolveService: (name) => manager!.resolveService(name) },
+      runtime: { config, logger, db, clock, secrets, audit, queue, bus, realtime, enablement, storage, fanout, rbac, nodeId: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, resolveService: (name) => manager!.resolveService(name) },
     })
     const plugins = manager
     // Plugins unload before the queue, bus and database they use close.

@@ -119,6 +119,8 @@ export interface PluginContext<Settings = Record<string, unknown>> {
   /** The tenant's settings for this plugin, defaults filled in from the settings schema. */
   settings(tenantId: string): Promise<Settings>
   isEnabled(tenantId: string): Promise<boolean>
+  /** The tenant's roles (predefined and custom) holding a permission, e.g. who may be given work: `memberships.role in (...)`. */
+  rolesWith(tenantId: string, permission: string): string[]
   /** Offer a service named in `provides`; others resolve it as `<plugin>.<name>`. */
   provide<T>(name: string, service: T): void
   /** A service of a plugin you depend on: `use<MessagesService>('whatsapp.messages')`. */

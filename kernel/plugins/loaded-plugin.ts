@@ -106,6 +106,7 @@ export class LoadedPlugin {
       },
       settings: (tenantId) => rt.enablement.settings(tenantId, name),
       isEnabled: (tenantId) => rt.enablement.isEnabled(tenantId, name),
+      rolesWith: (tenantId, permission) => rt.rbac.rolesWith(tenantId, permission),
       provide(service, impl) {
         if (!(self.manifest.provides ?? []).includes(service)) {
           throw new PluginError(name, 'provides', `"${service}" is provided but not listed in provides`)

@@ -10,6 +10,7 @@ import type { Realtime } from '../realtime/realtime.ts'
 import type { Enablement } from './enablement.ts'
 import type { Storage } from '../storage.ts'
 import type { Fanout } from '../bus/fanout.ts'
+import type { Rbac } from '../rbac/rbac.ts'
 
 /** The kernel services a plugin context is built from. */
 export interface PluginRuntime {
@@ -26,5 +27,6 @@ export interface PluginRuntime {
   storage: Storage
   nodeId: string
   fanout: Fanout
+  rbac: Rbac
   resolveService(qualifiedName: string): unknown
 }

@@ -125,6 +125,12 @@ export class Rbac {
     return this.role(role, tenantId)?.level ?? 0
   }
 
+  /** The roles of a tenant (predefined and its custom ones) that hold `permission`. */
+  rolesWith(tenantId: string, permission: string): string[] {
+    const roles = [...PREDEFINED_ROLES.map((r) => r.key as string), ...this.customRolesOf(tenantId).map((r) => r.id)]
+    return roles.filter((role) => this.can(role, tenantId, permission))
+  }
+
   customRolesOf(tenantId: string): CustomRoleRecord[] {
     return [...this.custom.values()].filter((r) => r.tenantId === tenantId)
   }

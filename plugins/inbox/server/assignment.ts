@@ -27,10 +27,16 @@ export interface Powers {
   reply: boolean
 }
 
+/** Roles that may answer customers: only they are given conversations. */
+export const repliers = (deps: Deps, tenantId: string) => deps.ctx.rolesWith(tenantId, 'inbox.conversation.reply')
+
 async function checkTarget(deps: Deps, tenantId: string, input: AssignInput, trx?: Knex.Transaction) {
   if (input.teamId && !(await Team.of(tenantId, trx).findById(input.teamId))) throw new AppError(404, 'team_not_found', 'Team not found', { field: 'teamId' })
   if (input.userId) {
     if (!(await isActiveMember(trx ?? deps.ctx.db, tenantId, input.userId))) throw new AppError(400, 'user_not_member', 'That user is not an active member of this workspace', { field: 'userId' })
+    if (!(await activeMembers(trx ?? deps.ctx.db, tenantId, [input.userId], repliers(deps, tenantId))).length) {
+      throw new AppError(400, 'user_cannot_reply', 'That user’s role cannot answer conversations', { field: 'userId' })
+    }
     if (input.teamId && !(await TeamMember.of(tenantId, trx).findById([input.teamId, input.userId]))) {
       throw new AppError(400, 'not_team_member', 'That user is not a member of the team', { field: 'userId' })
     }
@@ -179,7 +185,7 @@ export async function autoAssign(deps: Deps, tenantId: string, teamId: string): 
       .where('p.last_seen_at', '>=', cutoff)
       .select('inbox_team_members.user_id', 'inbox_team_members.last_assigned_at')) as TeamMember[]
     if (!online.length) return []
-    const members = new Set((await activeMembers(trx, tenantId, online.map((m) => m.user_id))).map((p) => p.id))
+    const members = new Set((await activeMembers(trx, tenantId, online.map((m) => m.user_id), repliers(deps, tenantId))).map((p) => p.id))
     const agents = online.filter((m) => members.has(m.user_id))
     if (!agents.length) return []
     const loads = (await Conversation.of(tenantId, trx)

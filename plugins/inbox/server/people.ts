@@ -10,14 +10,16 @@ export interface Person {
   email: string
 }
 
-export async function activeMembers(db: Knex | Knex.Transaction, tenantId: string, userIds: string[]): Promise<Person[]> {
-  if (!userIds.length) return []
-  return db('memberships as m')
+/** `roles`: only members with one of these roles (e.g. those who may answer: `ctx.rolesWith`). */
+export async function activeMembers(db: Knex | Knex.Transaction, tenantId: string, userIds: string[], roles?: string[]): Promise<Person[]> {
+  if (!userIds.length || roles?.length === 0) return []
+  const q = db('memberships as m')
     .join('users as u', 'u.id', 'm.user_id')
     .where('m.tenant_id', tenantId)
     .andWhere('m.active', true)
     .whereIn('m.user_id', [...new Set(userIds)])
     .select('u.id', 'u.name', 'u.email')
+  return roles ? q.whereIn('m.role', roles) : q
 }
 
 export async function isActiveMember(db: Knex | Knex.Transaction, tenantId: string, userId: string): Promise<boolean> {
@@ -50,7 +52,8 @@ export async function peopleById(db: Knex | Knex.Transaction, tenantId: string, 
  * The tenant's active members for an assignment picker: id and name (no email: every agent may look
  * at this list, and an address is more than choosing a colleague needs), oldest id first, keyset on id.
  */
-export async function listMembers(db: Knex | Knex.Transaction, tenantId: string, opts: { q?: string; limit: number; after?: string }): Promise<{ id: string; name: string }[]> {
+export async function listMembers(db: Knex | Knex.Transaction, tenantId: string, opts: { q?: string; limit: number; after?: string; roles?: string[] }): Promise<{ id: string; name: string }[]> {
+  if (opts.roles?.length === 0) return []
   const q = db('memberships as m')
     .join('users as u', 'u.id', 'm.user_id')
     .where('m.tenant_id', tenantId)
@@ -59,6 +62,7 @@ export async function listMembers(db: Knex | Knex.Transaction, tenantId: string,
     .limit(opts.limit)
     .select('u.id', 'u.name')
   if (opts.after) q.where('u.id', '>', opts.after)
+  if (opts.roles) q.whereIn('m.role', opts.roles)
   if (opts.q) {
     const like = `%${opts.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
     q.where((w) => w.whereRaw('lower(u.name) like ?', [like]).orWhereRaw('lower(u.email) like ?', [like]))

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify'
 import { decodeCursor, encodeCursor, str } from '@sapa/sdk'
 import type { Deps } from '../deps.ts'
 import { Presence } from '../models.ts'
+import { repliers } from '../assignment.ts'
 import { listMembers } from '../people.ts'
 import { effectiveStatus } from '../presence.ts'
 import { limitQuery, tenantOf } from './common.ts'
 
 /**
  * `GET /agents`: who a conversation can be assigned or transferred to — the tenant's active members
- * with their presence. The kernel's `/api/users` needs `kernel.users.view` (team leads and up), but
+ * whose role may answer customers, with their presence. The kernel's `/api/users` needs `kernel.users.view` (team leads and up), but
  * an assignee hands a conversation over too, so the inbox answers this itself.
  */
 export function agentRoutes(deps: Deps) {
@@ -18,7 +19,7 @@ export function agentRoutes(deps: Deps) {
       config: { permission: 'inbox.conversation.view' },
     }, async (req) => {
       const tenantId = tenantOf(req)
-      const rows = await listMembers(deps.ctx.db, tenantId, { q: req.query.q, limit: req.query.limit + 1, after: decodeCursor(req.query.cursor) })
+      const rows = await listMembers(deps.ctx.db, tenantId, { q: req.query.q, limit: req.query.limit + 1, after: decodeCursor(req.query.cursor), roles: repliers(deps, tenantId) })
       const members = rows.slice(0, req.query.limit)
       const presence = members.length ? await Presence.of(tenantId).whereIn('user_id', members.map((m) => m.id)) : []
       const byUser = new Map(presence.map((p) => [p.user_id, p]))
