@@ -20,7 +20,7 @@ const SOLID_EXTERNAL = /^solid-js(\/.*)?$/
 // Exact matches: `@sapa/sdk/ui` (types, defineUi) and `@sapa/sdk/ui/<part>` (components built into each module).
 const SDK_UI_ALIASES = [
   { find: /^@sapa\/sdk\/ui$/, replacement: path.join(ROOT, 'sdk', 'ui.ts') },
-  { find: /^@sapa\/sdk\/ui\/([\w-]+)$/, replacement: path.join(ROOT, 'sdk', 'ui', '$1.tsx') },
+  { find: /^@sapa\/sdk\/ui\/([\w-]+)$/, replacement: path.join(ROOT, 'sdk', 'ui', '$1') },
 ]
 const SOLID_ENTRIES = [
   { specifier: 'solid-js', file: 'solid-js/dist/solid.js', name: 'solid' },

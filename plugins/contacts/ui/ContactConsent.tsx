@@ -4,7 +4,8 @@ import type { UiHost } from '@sapa/sdk/ui'
 import { StatusBadge } from './ContactsTable.tsx'
 import { ErrorNote, Loading } from './States.tsx'
 import { PERM, type ConsentEvent, type Contact } from './types.ts'
-import { createPaged, errorText, formatDate } from './util.ts'
+import { createPaged } from '@sapa/sdk/ui/paged'
+import { errorText, formatDate } from './util.ts'
 
 export function ContactConsent(props: { host: UiHost; contact: Contact; onChange: (c: Contact) => void }) {
   const host = props.host

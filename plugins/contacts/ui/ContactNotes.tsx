@@ -4,7 +4,8 @@ import type { UiHost } from '@sapa/sdk/ui'
 import { Confirm } from '@sapa/sdk/ui/dialog'
 import { ErrorNote, Loading } from './States.tsx'
 import { PERM, type Note } from './types.ts'
-import { createPaged, errorText, formatDate } from './util.ts'
+import { createPaged } from '@sapa/sdk/ui/paged'
+import { errorText, formatDate } from './util.ts'
 
 export function ContactNotes(props: { host: UiHost; contactId: string }) {
   const host = props.host

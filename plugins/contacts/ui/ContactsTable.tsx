@@ -7,7 +7,8 @@ import { ContactForm } from './ContactForm.tsx'
 import { SegmentEditor } from './SegmentEditor.tsx'
 import { Empty, ErrorNote, Loading } from './States.tsx'
 import { PERM, type Contact, type ListFilters, type SegmentFilter } from './types.ts'
-import { contactTitle, createPaged, debounced, exportUrl, filterQuery, formatDate } from './util.ts'
+import { createPaged } from '@sapa/sdk/ui/paged'
+import { contactTitle, debounced, exportUrl, filterQuery, formatDate } from './util.ts'
 
 function readFilters(): ListFilters {
   const p = new URLSearchParams(window.location.search)

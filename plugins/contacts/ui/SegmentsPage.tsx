@@ -6,7 +6,8 @@ import { Confirm } from '@sapa/sdk/ui/dialog'
 import { SegmentEditor, type SegmentDraft } from './SegmentEditor.tsx'
 import { Empty, ErrorNote, Loading } from './States.tsx'
 import { PERM, type Segment, type SegmentCount } from './types.ts'
-import { createPaged, errorText, formatNumber } from './util.ts'
+import { createPaged } from '@sapa/sdk/ui/paged'
+import { errorText, formatNumber } from './util.ts'
 
 function SegmentCountCell(props: { host: UiHost; id: string; version: number }) {
   // Counted on the server at request time: always today's members.

@@ -1,6 +1,6 @@
 import { createSignal, onCleanup } from 'solid-js'
 import { isApiError, type UiHost } from '@sapa/sdk/ui'
-import type { ListFilters, Page } from './types.ts'
+import type { ListFilters } from './types.ts'
 
 /** Our wording for codes we can say better, else the server's message (it is already specific). */
 export function errorText(host: UiHost, err: unknown): string {
@@ -65,42 +65,6 @@ export function filterQuery(f: ListFilters): Record<string, string> {
 
 export function exportUrl(f: ListFilters, format: 'csv' | 'xlsx'): string {
   return `/api/contacts/export?${new URLSearchParams({ format, ...filterQuery(f) })}`
-}
-
-/** A cursor-paginated list: first page, "load more", reload; answers to an older reload are dropped. */
-export function createPaged<T extends { id: string }>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>) {
-  const [items, setItems] = createSignal<T[]>([])
-  const [cursor, setCursor] = createSignal<string | null>(null)
-  const [loading, setLoading] = createSignal(false)
-  const [error, setError] = createSignal<unknown>(null)
-  const [loaded, setLoaded] = createSignal(false)
-  let generation = 0
-  async function load(reset: boolean) {
-    const mine = reset ? ++generation : generation
-    setLoading(true)
-    setError(null)
-    try {
-      const page = await fetchPage(reset ? undefined : (cursor() ?? undefined))
-      if (mine !== generation) return
-      setItems((old) => (reset ? page.items : [...old, ...page.items]))
-      setCursor(page.nextCursor)
-      setLoaded(true)
-    } catch (err) {
-      if (mine === generation) setError(err)
-    } finally {
-      if (mine === generation) setLoading(false)
-    }
-  }
-  return {
-    items,
-    setItems,
-    loading,
-    error,
-    loaded,
-    hasMore: () => cursor() !== null,
-    reload: () => load(true),
-    more: () => load(false),
-  }
 }
 
 export const contactTitle = (c: { name: string | null; phone: string }) => c.name?.trim() || c.phone

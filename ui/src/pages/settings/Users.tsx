@@ -2,7 +2,7 @@
 import { createResource, createSignal, For, onCleanup, Show } from 'solid-js'
 import { api } from '../../lib/api.ts'
 import { errorText, formatDate, t } from '../../lib/i18n.ts'
-import { createPaged } from '../../lib/paged.ts'
+import { createPaged } from '@sapa/sdk/ui/paged'
 import { fetchRoles, grantable, type RoleRow } from '../../lib/roles.ts'
 import { can, me } from '../../lib/session.ts'
 import { toast } from '../../lib/toast.ts'

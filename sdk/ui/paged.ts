@@ -1,4 +1,5 @@
-// A cursor-paginated list: first page, "load more", reload; stale answers are ignored.
+// @sapa/sdk/ui/paged — a cursor-paginated list for pages: first page, "load more", reload; answers
+// to an older reload are dropped. Used by the shell's settings pages and plugin pages alike.
 import { createSignal } from 'solid-js'
 import { createStore, reconcile } from 'solid-js/store'
 
