@@ -18,6 +18,8 @@ export interface Config {
   publicUrl: string
   sessionTtlMs: number
   bodyLimit: number
+  /** Under load, a realtime socket is written at most this often (ms; its events batched). */
+  realtimeFlushGapMs: number
   logLevel: string
   demoAdminEmail?: string
   demoAdminPassword?: string
@@ -117,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     sessionTtlMs: int(env, 'SESSION_TTL_HOURS', 24 * 7, 1, 24 * 365) * 3600_000,
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    realtimeFlushGapMs: int(env, 'SAPA_REALTIME_FLUSH_GAP_MS', 10, 0, 1000),
     logLevel,
     demoAdminEmail: env.SAPA_DEMO_ADMIN_EMAIL || undefined,
     demoAdminPassword: env.SAPA_DEMO_ADMIN_PASSWORD || undefined,

@@ -141,6 +141,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     const realtime = createRealtime({
       fanout,
       logger,
+      flushGapMs: config.realtimeFlushGapMs,
       allowedOrigins: [new URL(config.publicUrl).origin],
       authenticate: async (req) => {
         const principal = await authenticate(req)

@@ -5,34 +5,41 @@ import type { RealtimeErrorCode, RealtimeIdentity, ServerMessage } from './types
 
 const OPEN = 1
 
+const OPEN_BRACKET = Buffer.from('[')
+const COMMA = Buffer.from(',')
+const CLOSE_BRACKET = Buffer.from(']')
+
 /**
  * What a socket is sent within one event-loop turn leaves as ONE websocket message: the message
  * itself, or a JSON array of them when there are several (clients read either; see readFrame in
  * protocol.ts). A burst of events (a busy inbox, a broadcast's receipts) to 100 sockets otherwise
  * cost a frame, a write and a client-side parse per event per socket, which capped what one node
  * could deliver well below what it could store.
+ *
+ * Under load, sockets are written at most every `gapMs`: a write to a socket costs more than its
+ * bytes. Idle, the first event goes at once (end of the turn); a steady stream waits at most gapMs.
  */
-const waiting = new Set<Connection>()
-/**
- * Under load, sockets are written at most every FLUSH_GAP_MS: a write to a socket costs more than
- * its bytes, and 100 subscribers x every turn starved the event loop. Idle, the first event goes at
- * once (end of the turn); a steady stream waits at most this long.
- */
-const FLUSH_GAP_MS = Number(process.env.SAPA_REALTIME_FLUSH_GAP_MS ?? 10)
-let lastFlush = 0
-function scheduleFlush(): void {
-  const wait = lastFlush + FLUSH_GAP_MS - performance.now()
-  if (wait <= 0) setImmediate(flushWaiting)
-  else setTimeout(flushWaiting, wait)
+export class Flusher {
+  private readonly waiting = new Set<Connection>()
+  private last = 0
+  constructor(private readonly gapMs: number) {}
+
+  /** `connection` has something to send: it goes with the next flush. */
+  add(connection: Connection): void {
+    if (this.waiting.size === 0) {
+      const wait = this.last + this.gapMs - performance.now()
+      if (wait <= 0) setImmediate(this.flush)
+      else setTimeout(this.flush, wait)
+    }
+    this.waiting.add(connection)
+  }
+
+  private readonly flush = (): void => {
+    this.last = performance.now()
+    for (const connection of this.waiting) connection.flush()
+    this.waiting.clear()
+  }
 }
-function flushWaiting(): void {
-  lastFlush = performance.now()
-  for (const connection of waiting) connection.flush()
-  waiting.clear()
-}
-const OPEN_BRACKET = Buffer.from('[')
-const COMMA = Buffer.from(',')
-const CLOSE_BRACKET = Buffer.from(']')
 
 /** Most client messages waiting to be handled on one socket; a client sending faster is cut off. */
 export const MAX_QUEUED_TASKS = 64
@@ -55,7 +62,7 @@ export class Connection {
 
   private chain: Promise<void> = Promise.resolve()
   private queued = 0
-  /** Messages for the end of this turn (see flushWaiting). */
+  /** Messages for the next flush (see Flusher). */
   private pending: Buffer[] = []
 
   constructor(
@@ -64,6 +71,7 @@ export class Connection {
     private readonly logger: Logger,
     private readonly maxBufferedBytes: number,
     private readonly onClosed: (connection: Connection) => void,
+    private readonly flusher: Flusher,
   ) {}
 
   /** Runs `task` after the ones before it. False (and the socket closed) if too many are waiting. */
@@ -94,10 +102,7 @@ export class Connection {
       return
     }
     this.pending.push(typeof text === 'string' ? Buffer.from(text) : text)
-    if (this.pending.length === 1) {
-      if (waiting.size === 0) scheduleFlush()
-      waiting.add(this)
-    }
+    if (this.pending.length === 1) this.flusher.add(this)
   }
 
   /** Sends what waits: one message alone, several as one JSON array. */

@@ -55,6 +55,8 @@ t.test('bad values name their variable', async (t) => {
   refuses(t, { ...base, BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES', 'BODY_LIMIT_BYTES below the minimum')
   refuses(t, { ...base, SESSION_TTL_HOURS: '0' }, 'SESSION_TTL_HOURS', 'SESSION_TTL_HOURS 0')
   refuses(t, { ...base, LOGIN_RATE_LIMIT: 'many' }, 'LOGIN_RATE_LIMIT', 'LOGIN_RATE_LIMIT')
+  refuses(t, { ...base, SAPA_REALTIME_FLUSH_GAP_MS: 'soon' }, 'SAPA_REALTIME_FLUSH_GAP_MS', 'SAPA_REALTIME_FLUSH_GAP_MS')
+  t.equal(loadConfig(base).realtimeFlushGapMs, 10, 'realtime flush gap defaults to 10 ms')
 
   t.equal(loadConfig({ ...base, PORT: '' }).port, 3000, 'empty PORT means the default')
   t.equal(loadConfig({ ...base, PORT: '0' }).port, 0, 'PORT 0 (any free port) is allowed')
