@@ -310,7 +310,7 @@ export async function send(deps: Deps, viewer: Viewer, actor: Actor, conversatio
   const wa = await deps.whatsapp().send(tenantId, input)
 
   const now = deps.now()
-  const { row, item, firstResponse, responseSeconds } = await deps.ctx.db.transaction(async (trx) => {
+  const { row, item, firstResponse, responseSeconds, reacted } = await deps.ctx.db.transaction(async (trx) => {
     const locked = (await Conversation.of(tenantId, trx).findById(c.id).forUpdate())!
     const rows = (await trx('inbox_messages')
       .insert(rowOfOutbound(tenantId, c.id, wa, actor.userId, body.type === 'reaction' ? null : target, now))
@@ -318,9 +318,11 @@ export async function send(deps: Deps, viewer: Viewer, actor: Actor, conversatio
       .merge({ author_id: actor.userId })
       .returning('*')) as Record<string, unknown>[]
     const item = Item.fromJson(rows[0], { skipValidation: true }) as Item
+    let reacted: Reaction[] | null = null
     if (body.type === 'reaction' && target) {
       const others = (target.reactions ?? []).filter((r) => !(r.by === 'agent'))
-      await Item.of(tenantId, trx).where('id', target.id).patch({ reactions: [...others, { emoji: body.emoji!, by: 'agent', userId: actor.userId, at: now.toISOString() }], updated_at: now } as any)
+      reacted = [...others, { emoji: body.emoji!, by: 'agent', userId: actor.userId, at: now.toISOString() }]
+      await Item.of(tenantId, trx).where('id', target.id).patch({ reactions: reacted, updated_at: now } as any)
     }
     const patch: Record<string, unknown> = { last_outbound_at: now, last_message_at: new Date(Math.max(now.getTime(), new Date(locked.last_message_at).getTime())), version: locked.version + 1, updated_at: now }
     if (!locked.last_message || locked.last_message.id <= item.id) patch.last_message = lastMessageOf(item)
@@ -339,8 +341,10 @@ export async function send(deps: Deps, viewer: Viewer, actor: Actor, conversatio
     const [row] = (await Conversation.of(tenantId, trx).where('id', c.id).patch(patch as any).returning('*')) as unknown as Conversation[]
     if (actor.userId) await markReadUpTo(deps, tenantId, actor.userId, c.id, row.inbound_seq, trx)
     await itemCreated(deps, trx, tenantId, item, target)
-    return { row, item, firstResponse, responseSeconds }
+    return { row, item, firstResponse, responseSeconds, reacted }
   })
+  // Everyone on the conversation sees the agent's reaction on the message, as they see a customer's.
+  if (reacted && target) await deps.fanout.toConversation(tenantId, c.id, 'message.reaction', { id: target.id, conversationId: c.id, reactions: reacted })
   // The send is quick: "sent" may have come (and found no item) while the item was being stored,
   // so the item takes the message's status as it is now, not as send() answered it.
   await catchUp(deps, tenantId, (await deps.whatsapp().get(tenantId, wa.id)) ?? wa)

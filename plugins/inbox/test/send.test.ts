@@ -1,5 +1,5 @@
 import t from 'tap'
-import { assertError } from '@sapa/sdk/testing'
+import { assertError, portOf, realtimeClient } from '@sapa/sdk/testing'
 import { until, workspace } from './support/kernel.ts'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
@@ -44,10 +44,13 @@ t.test('send from the inbox: a whatsapp message, then its ticks on the item', as
   await w.inbound('0812-3000-4000', '', { type: 'reaction', text: undefined, reaction: { providerId: ours, emoji: '❤️' } })
   const reacted = await until(async () => (await w.thread(c.id)).find((i: any) => i.id === sent.body.id && i.reactions.length))
   t.match(reacted.reactions, [{ emoji: '❤️', by: 'customer' }])
+  const rt = await realtimeClient(t, await portOf(h), admin)
+  t.match(await rt.subscribe(`conversation:${c.id}`), { type: 'subscribed' })
   const react = await w.post(admin, `/api/inbox/conversations/${c.id}/messages`, { type: 'reaction', replyTo: firstIn.id, emoji: '👍' })
   t.equal(react.status, 202, JSON.stringify(react.body))
   const target = (await w.thread(c.id)).find((i: any) => i.id === firstIn.id)
   t.match(target.reactions, [{ emoji: '👍', by: 'agent', userId: admin.user.id }])
+  t.match(await rt.waitFor((m) => m.topic === `conversation:${c.id}` && m.event === 'message.reaction' && m.data.id === firstIn.id), { data: { reactions: [{ emoji: '👍', by: 'agent' }] } }, 'announced to everyone on the conversation')
 
   // Bad input: the whatsapp plugin's own checks answer.
   assertError(t, await admin.inject({ method: 'POST', url: `/api/inbox/conversations/${c.id}/messages`, payload: { type: 'text', text: '   ' } }), 400, 'text_required')

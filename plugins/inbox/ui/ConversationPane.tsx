@@ -87,7 +87,7 @@ export function ConversationPane(props: {
     try {
       const sent = await host.api<Item>(`/api/inbox/conversations/${id}/messages`, { method: 'POST', body: { type: 'reaction', replyTo: item.id, emoji } })
       thread.add(sent)
-      // The server puts it on the message too (one agent reaction per message), without an event for it.
+      // Shown at once; the `message.reaction` event (to everyone on the conversation) confirms it.
       const others = item.reactions.filter((r) => r.by !== 'agent')
       thread.reactions({ id: item.id, reactions: [...others, { emoji, by: 'agent', userId: host.user()?.id ?? null, at: sent.createdAt }] })
     } catch (err) {
