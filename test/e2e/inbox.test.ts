@@ -119,6 +119,15 @@ async function run() {
     t.equal(tickColor, probe, 'read ticks are in the accent colour')
     t.equal(await ticks.textContent().then((s) => s?.includes('✓✓')), true, 'two ticks')
     await screenshot(page, 'inbox-thread')
+
+    // A send the server refuses (longer than WhatsApp allows) gives the text back, with the reason.
+    const tooLong = 'x'.repeat(4100)
+    await composer.fill(tooLong)
+    await composer.press('Enter')
+    await page.locator('.toast-error').first().waitFor()
+    await eventually(async () => (await composer.inputValue()) === tooLong)
+    t.pass('a refused message is put back in the composer')
+    await composer.fill('')
   })
 
   await t.test('a quick reply via / inserts the rendered text', async (t) => {

@@ -91,6 +91,10 @@ export function Composer(props: {
     const file = mode() === 'reply' ? attachment() : null
     if (busy() || (!body && !file)) return
     setBusy(true)
+    // Text goes at once, as in any chat: the box is cleared now and refilled if the send fails
+    // (unless something new was typed meanwhile). An attachment stays until it is sent.
+    const optimistic = !file
+    if (optimistic) setValue('')
     try {
       let item: Item
       if (mode() === 'note') {
@@ -113,6 +117,7 @@ export function Composer(props: {
       dropAttachment()
       props.clearReplyTo()
     } catch (err) {
+      if (optimistic && !text()) setValue(body)
       host.toast(errorMessage(host, err), 'error')
     } finally {
       setBusy(false)
