@@ -1,5 +1,6 @@
 // Loading, empty and error states used everywhere.
 import { Show, type JSX } from 'solid-js'
+import type { createPaged } from '@sapa/sdk/ui/paged'
 import { errorText, t } from '../lib/i18n.ts'
 import { Icon } from './Icon.tsx'
 
@@ -56,5 +57,30 @@ export function PageHeader(props: { title: string; description?: string; actions
         <div class="page-actions">{props.actions}</div>
       </Show>
     </header>
+  )
+}
+
+/**
+ * A cursor list's states around its content: the error (retrying what failed: the first page or the
+ * next), loading, empty, and "load more" below the content.
+ */
+export function PagedView(props: { list: ReturnType<typeof createPaged<any>>; empty: JSX.Element; children: JSX.Element }) {
+  const list = () => props.list
+  return (
+    <>
+      <Show when={list().error()}>
+        <ErrorNote error={list().error()} retry={() => void (list().loaded() ? list().more() : list().reload())} />
+      </Show>
+      <Show when={list().loaded()} fallback={<Show when={!list().error()}><Loading /></Show>}>
+        <Show when={list().items().length} fallback={props.empty}>
+          {props.children}
+          <Show when={list().hasMore()}>
+            <button type="button" class="btn btn-block" disabled={list().loading()} onClick={() => void list().more()}>
+              {list().loading() ? t('common.loading') : t('common.loadMore')}
+            </button>
+          </Show>
+        </Show>
+      </Show>
+    </>
   )
 }

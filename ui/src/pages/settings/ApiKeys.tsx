@@ -9,7 +9,7 @@ import { toast } from '../../lib/toast.ts'
 import { Confirm, Modal } from '../../components/Modal.tsx'
 import { errorField, Field } from '../../components/Field.tsx'
 import { Icon } from '../../components/Icon.tsx'
-import { Empty, ErrorNote, Loading, PageHeader } from '../../components/States.tsx'
+import { Empty, PageHeader, PagedView } from '../../components/States.tsx'
 
 interface ApiKeyRow {
   id: string
@@ -153,59 +153,49 @@ export default function ApiKeys() {
           </button>
         }
       />
-      <Show when={list.error()}>
-        <ErrorNote error={list.error()} retry={() => void list.reload()} />
-      </Show>
-      <Show when={list.loaded()} fallback={<Show when={!list.error()}><Loading /></Show>}>
-        <Show when={list.items().length} fallback={<Empty title={t('apiKeys.none')}>{t('apiKeys.noneHint')}</Empty>}>
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('apiKeys.name')}</th>
-                  <th scope="col">{t('apiKeys.role')}</th>
-                  <th scope="col">{t('apiKeys.lastUsed')}</th>
-                  <th scope="col">{t('apiKeys.expires')}</th>
-                  <th scope="col">{t('users.status')}</th>
-                  <th scope="col">
-                    <span class="sr-only">{t('common.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={list.items()}>
-                  {(k) => (
-                    <tr data-api-key={k.name}>
-                      <td>
-                        <div class="cell-title">{k.name}</div>
-                        <div class="muted small mono">{k.prefix}…</div>
-                      </td>
-                      <td>{roleName(k.role)}</td>
-                      <td class="small">{k.lastUsedAt ? formatDate(k.lastUsedAt, tz()) : t('apiKeys.never')}</td>
-                      <td class="small">{k.expiresAt ? formatDate(k.expiresAt, tz()) : t('apiKeys.noExpiry')}</td>
-                      <td>
-                        <span class={`badge ${k.revokedAt ? 'badge-off' : 'badge-ok'}`}>{k.revokedAt ? t('apiKeys.revoked') : t('apiKeys.active')}</span>
-                      </td>
-                      <td class="cell-actions">
-                        <Show when={!k.revokedAt}>
-                          <button type="button" class="btn btn-small btn-danger-outline" onClick={() => setRevoking(k)}>
-                            {t('apiKeys.revoke')}
-                          </button>
-                        </Show>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-          <Show when={list.hasMore()}>
-            <button type="button" class="btn btn-block" disabled={list.loading()} onClick={() => void list.more()}>
-              {list.loading() ? t('common.loading') : t('common.loadMore')}
-            </button>
-          </Show>
-        </Show>
-      </Show>
+      <PagedView list={list} empty={<Empty title={t('apiKeys.none')}>{t('apiKeys.noneHint')}</Empty>}>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('apiKeys.name')}</th>
+                <th scope="col">{t('apiKeys.role')}</th>
+                <th scope="col">{t('apiKeys.lastUsed')}</th>
+                <th scope="col">{t('apiKeys.expires')}</th>
+                <th scope="col">{t('users.status')}</th>
+                <th scope="col">
+                  <span class="sr-only">{t('common.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={list.items()}>
+                {(k) => (
+                  <tr data-api-key={k.name}>
+                    <td>
+                      <div class="cell-title">{k.name}</div>
+                      <div class="muted small mono">{k.prefix}…</div>
+                    </td>
+                    <td>{roleName(k.role)}</td>
+                    <td class="small">{k.lastUsedAt ? formatDate(k.lastUsedAt, tz()) : t('apiKeys.never')}</td>
+                    <td class="small">{k.expiresAt ? formatDate(k.expiresAt, tz()) : t('apiKeys.noExpiry')}</td>
+                    <td>
+                      <span class={`badge ${k.revokedAt ? 'badge-off' : 'badge-ok'}`}>{k.revokedAt ? t('apiKeys.revoked') : t('apiKeys.active')}</span>
+                    </td>
+                    <td class="cell-actions">
+                      <Show when={!k.revokedAt}>
+                        <button type="button" class="btn btn-small btn-danger-outline" onClick={() => setRevoking(k)}>
+                          {t('apiKeys.revoke')}
+                        </button>
+                      </Show>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </PagedView>
       <CreateKey open={creating()} onOpenChange={setCreating} roles={grantable(roles() ?? [])} onCreated={(row) => list.setItems((items) => [row, ...items])} />
       <Confirm
         open={revoking() !== null}

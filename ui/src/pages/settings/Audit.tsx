@@ -4,7 +4,7 @@ import { api } from '../../lib/api.ts'
 import { formatDate, t } from '../../lib/i18n.ts'
 import { createPaged } from '@sapa/sdk/ui/paged'
 import { can, me } from '../../lib/session.ts'
-import { Empty, ErrorNote, Loading, PageHeader } from '../../components/States.tsx'
+import { Empty, PageHeader, PagedView } from '../../components/States.tsx'
 
 interface AuditRow {
   id: string
@@ -119,58 +119,48 @@ export default function Audit() {
           </button>
         </div>
       </form>
-      <Show when={list.error()}>
-        <ErrorNote error={list.error()} retry={() => void list.reload()} />
-      </Show>
-      <Show when={list.loaded()} fallback={<Show when={!list.error()}><Loading /></Show>}>
-        <Show when={list.items().length} fallback={<Empty title={t('audit.none')} />}>
-          <div class="table-wrap">
-            <table class="table audit">
-              <thead>
-                <tr>
-                  <th scope="col">{t('audit.when')}</th>
-                  <th scope="col">{t('audit.actor')}</th>
-                  <th scope="col">{t('audit.action')}</th>
-                  <th scope="col">{t('audit.target')}</th>
-                  <th scope="col">{t('audit.details')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={list.items()}>
-                  {(row) => (
-                    <tr data-audit={row.action}>
-                      <td class="small nowrap">{formatDate(row.createdAt, tz())}</td>
-                      <td>
-                        <div>{row.actor.label ?? row.actor.type}</div>
-                        <Show when={row.ip}>
-                          <div class="muted small">{row.ip}</div>
-                        </Show>
-                      </td>
-                      <td>
-                        <code>{row.action}</code>
-                      </td>
-                      <td class="small">{row.target ? `${row.target.type}${row.target.id ? ` ${row.target.id}` : ''}` : '—'}</td>
-                      <td class="small">
-                        <Show when={row.summary && Object.keys(row.summary).length} fallback="—">
-                          <details>
-                            <summary>{Object.keys(row.summary ?? {}).slice(0, 3).join(', ')}</summary>
-                            <pre class="mono">{JSON.stringify(row.summary, null, 2)}</pre>
-                          </details>
-                        </Show>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-          <Show when={list.hasMore()}>
-            <button type="button" class="btn btn-block" disabled={list.loading()} onClick={() => void list.more()}>
-              {list.loading() ? t('common.loading') : t('common.loadMore')}
-            </button>
-          </Show>
-        </Show>
-      </Show>
+      <PagedView list={list} empty={<Empty title={t('audit.none')} />}>
+        <div class="table-wrap">
+          <table class="table audit">
+            <thead>
+              <tr>
+                <th scope="col">{t('audit.when')}</th>
+                <th scope="col">{t('audit.actor')}</th>
+                <th scope="col">{t('audit.action')}</th>
+                <th scope="col">{t('audit.target')}</th>
+                <th scope="col">{t('audit.details')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={list.items()}>
+                {(row) => (
+                  <tr data-audit={row.action}>
+                    <td class="small nowrap">{formatDate(row.createdAt, tz())}</td>
+                    <td>
+                      <div>{row.actor.label ?? row.actor.type}</div>
+                      <Show when={row.ip}>
+                        <div class="muted small">{row.ip}</div>
+                      </Show>
+                    </td>
+                    <td>
+                      <code>{row.action}</code>
+                    </td>
+                    <td class="small">{row.target ? `${row.target.type}${row.target.id ? ` ${row.target.id}` : ''}` : '—'}</td>
+                    <td class="small">
+                      <Show when={row.summary && Object.keys(row.summary).length} fallback="—">
+                        <details>
+                          <summary>{Object.keys(row.summary ?? {}).slice(0, 3).join(', ')}</summary>
+                          <pre class="mono">{JSON.stringify(row.summary, null, 2)}</pre>
+                        </details>
+                      </Show>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </PagedView>
     </section>
   )
 }

@@ -8,7 +8,7 @@ import { can, me } from '../../lib/session.ts'
 import { toast } from '../../lib/toast.ts'
 import { Confirm, Modal } from '../../components/Modal.tsx'
 import { errorField, Field } from '../../components/Field.tsx'
-import { Empty, ErrorNote, Loading, PageHeader } from '../../components/States.tsx'
+import { Empty, PageHeader, PagedView } from '../../components/States.tsx'
 
 interface Member {
   id: string
@@ -162,75 +162,65 @@ export default function Users() {
           </select>
         </label>
       </div>
-      <Show when={list.error()}>
-        <ErrorNote error={list.error()} retry={() => void (list.loaded() ? list.more() : list.reload())} />
-      </Show>
-      <Show when={list.loaded()} fallback={<Show when={!list.error()}><Loading /></Show>}>
-        <Show when={list.items().length} fallback={<Empty title={t('users.none')} />}>
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('users.name')}</th>
-                  <th scope="col">{t('users.role')}</th>
-                  <th scope="col">{t('users.status')}</th>
-                  <th scope="col">{t('users.since')}</th>
-                  <th scope="col">
-                    <span class="sr-only">{t('common.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={list.items()}>
-                  {(m) => (
-                    <tr data-user={m.email}>
-                      <td>
-                        <div class="cell-title">{m.name}</div>
-                        <div class="muted small">{m.email}</div>
-                      </td>
-                      <td>
-                        <Show when={canChange(m) && roles()} fallback={<span>{m.roleName}</span>}>
-                          <select aria-label={t('users.roleOf', { name: m.name })} value={m.role} onChange={(e) => void changeRole(m, e.currentTarget.value, e.currentTarget)}>
-                            <Show when={!choices().some((r) => r.key === m.role)}>
-                              <option value={m.role}>{m.roleName}</option>
-                            </Show>
-                            <For each={choices()}>{(r) => <option value={r.key}>{r.name}</option>}</For>
-                          </select>
-                        </Show>
-                      </td>
-                      <td>
-                        <span class={`badge ${m.active ? 'badge-ok' : 'badge-off'}`}>{m.active ? t('users.active') : t('users.inactive')}</span>
-                      </td>
-                      <td class="small">{formatDate(m.createdAt, me()?.tenant.timezone)}</td>
-                      <td class="cell-actions">
-                        <Show when={canChange(m)}>
-                          <Show
-                            when={m.active}
-                            fallback={
-                              <button type="button" class="btn btn-small" onClick={() => void reactivate(m)}>
-                                {t('users.reactivate')}
-                              </button>
-                            }
-                          >
-                            <button type="button" class="btn btn-small btn-danger-outline" onClick={() => setDeactivating(m)}>
-                              {t('users.deactivate')}
-                            </button>
+      <PagedView list={list} empty={<Empty title={t('users.none')} />}>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t('users.name')}</th>
+                <th scope="col">{t('users.role')}</th>
+                <th scope="col">{t('users.status')}</th>
+                <th scope="col">{t('users.since')}</th>
+                <th scope="col">
+                  <span class="sr-only">{t('common.actions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={list.items()}>
+                {(m) => (
+                  <tr data-user={m.email}>
+                    <td>
+                      <div class="cell-title">{m.name}</div>
+                      <div class="muted small">{m.email}</div>
+                    </td>
+                    <td>
+                      <Show when={canChange(m) && roles()} fallback={<span>{m.roleName}</span>}>
+                        <select aria-label={t('users.roleOf', { name: m.name })} value={m.role} onChange={(e) => void changeRole(m, e.currentTarget.value, e.currentTarget)}>
+                          <Show when={!choices().some((r) => r.key === m.role)}>
+                            <option value={m.role}>{m.roleName}</option>
                           </Show>
+                          <For each={choices()}>{(r) => <option value={r.key}>{r.name}</option>}</For>
+                        </select>
+                      </Show>
+                    </td>
+                    <td>
+                      <span class={`badge ${m.active ? 'badge-ok' : 'badge-off'}`}>{m.active ? t('users.active') : t('users.inactive')}</span>
+                    </td>
+                    <td class="small">{formatDate(m.createdAt, me()?.tenant.timezone)}</td>
+                    <td class="cell-actions">
+                      <Show when={canChange(m)}>
+                        <Show
+                          when={m.active}
+                          fallback={
+                            <button type="button" class="btn btn-small" onClick={() => void reactivate(m)}>
+                              {t('users.reactivate')}
+                            </button>
+                          }
+                        >
+                          <button type="button" class="btn btn-small btn-danger-outline" onClick={() => setDeactivating(m)}>
+                            {t('users.deactivate')}
+                          </button>
                         </Show>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-          <Show when={list.hasMore()}>
-            <button type="button" class="btn btn-block" disabled={list.loading()} onClick={() => void list.more()}>
-              {list.loading() ? t('common.loading') : t('common.loadMore')}
-            </button>
-          </Show>
-        </Show>
-      </Show>
+                      </Show>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </PagedView>
       <AddMember open={adding()} onOpenChange={setAdding} roles={choices()} onAdded={(m) => list.setItems((items) => [m, ...items])} />
       <Confirm
         open={deactivating() !== null}
