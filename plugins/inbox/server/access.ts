@@ -19,7 +19,8 @@ export interface Viewer {
   teamIds: string[]
 }
 
-async function teamsOf(tenantId: string, userId: string, trx?: Knex | Knex.Transaction): Promise<string[]> {
+/** The teams a user is in. */
+export async function teamsOf(tenantId: string, userId: string, trx?: Knex | Knex.Transaction): Promise<string[]> {
   const rows = await TeamMember.of(tenantId, trx).where('user_id', userId).select('team_id')
   return rows.map((r) => r.team_id)
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { AppError } from '@sapa/sdk'
-import { findVisible, visibleTo, type Viewer } from './access.ts'
+import { findVisible, teamsOf, visibleTo, type Viewer } from './access.ts'
 import { announce, viewOf } from './conversations.ts'
 import type { Actor, Deps } from './deps.ts'
 import { Conversation, Team, TeamMember } from './models.ts'
@@ -132,7 +132,7 @@ export async function transfer(deps: Deps, viewer: Viewer, actor: Actor, powers:
     throw new AppError(409, 'version_conflict', 'The conversation changed meanwhile: reload it', { version: current.version, assigneeId: current.assignee_id })
   }
   await afterChange(deps, tenantId, actor, before, result, 'transferred')
-  deps.autoAssignLater(tenantId, [result.assignee_id ? null : result.team_id, ...(before.assignee_id ? await teamIdsOf(tenantId, before.assignee_id) : [])])
+  deps.autoAssignLater(tenantId, [result.assignee_id ? null : result.team_id, ...(before.assignee_id ? await teamsOf(tenantId, before.assignee_id) : [])])
   return viewOf(deps, tenantId, result)
 }
 
@@ -153,12 +153,8 @@ export async function unassign(deps: Deps, viewer: Viewer, actor: Actor, powers:
   })
   if (!result) throw new AppError(409, 'version_conflict', 'The conversation changed meanwhile: reload it')
   await afterChange(deps, tenantId, actor, before, result, 'unassigned')
-  deps.autoAssignLater(tenantId, [result.team_id, ...(await teamIdsOf(tenantId, before.assignee_id))])
+  deps.autoAssignLater(tenantId, [result.team_id, ...(await teamsOf(tenantId, before.assignee_id))])
   return viewOf(deps, tenantId, result)
-}
-
-export async function teamIdsOf(tenantId: string, userId: string): Promise<string[]> {
-  return (await TeamMember.of(tenantId).where('user_id', userId).select('team_id')).map((m) => m.team_id)
 }
 
 // ---- auto-assignment ----------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
-import { AppError, badRequest, newId } from '@sapa/sdk'
-import { findVisible, visibleTo, type Viewer } from './access.ts'
+import { AppError, badRequest, isUuid, newId } from '@sapa/sdk'
+import { findVisible, teamsOf, visibleTo, type Viewer } from './access.ts'
 import type { Actor, Deps } from './deps.ts'
-import { Conversation, CONVERSATION_COLUMNS, Item, Read, Team, TeamMember, type ConversationStatus } from './models.ts'
+import { Conversation, CONVERSATION_COLUMNS, Item, Read, Team, type ConversationStatus } from './models.ts'
 import { peopleById } from './people.ts'
 import type { ContactSummary } from './ports.ts'
 import { conversationView, type ConversationView } from './views.ts'
@@ -19,7 +19,7 @@ export function encodeListCursor(c: { last_message_at: Date; id: string }): stri
 export function decodeListCursor(cursor: string): { at: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
   const date = new Date(at ?? '')
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime())) throw badRequest('invalid_cursor', 'The cursor is not valid')
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) throw badRequest('invalid_cursor', 'The cursor is not valid')
   return { at: date, id }
 }
 
@@ -110,7 +110,7 @@ export async function getConversation(deps: Deps, viewer: Viewer, id: string): P
 async function routeTeam(tenantId: string, sessionId: string, defaultTeamId: string, trx: Knex.Transaction): Promise<string | null> {
   const claimed = await Team.of(tenantId, trx).whereRaw('session_ids @> ?::jsonb', [JSON.stringify([sessionId])]).orderBy('created_at').first()
   if (claimed) return claimed.id
-  if (defaultTeamId && /^[0-9a-f-]{36}$/i.test(defaultTeamId)) {
+  if (defaultTeamId && isUuid(defaultTeamId)) {
     const team = await Team.of(tenantId, trx).findById(defaultTeamId)
     if (team) return team.id
   }
@@ -227,7 +227,7 @@ export async function changeStatus(deps: Deps, viewer: Viewer, actor: Actor, id:
   await deps.ctx.events.publish('inbox.conversation.status_changed', base)
   if (row.status === 'resolved') {
     await deps.ctx.events.publish('inbox.conversation.resolved', { ...base, resolutionSeconds: row.resolution_seconds, firstResponseSeconds: row.first_response_seconds })
-    deps.autoAssignLater(viewer.tenantId, [row.team_id, ...(row.assignee_id ? await teamsOfUser(viewer.tenantId, row.assignee_id) : [])])
+    deps.autoAssignLater(viewer.tenantId, [row.team_id, ...(row.assignee_id ? await teamsOf(viewer.tenantId, row.assignee_id) : [])])
   }
   if (row.status === 'snoozed') {
     await deps.ensureMaintenance(viewer.tenantId)
@@ -236,10 +236,6 @@ export async function changeStatus(deps: Deps, viewer: Viewer, actor: Actor, id:
   }
   if (from !== 'open' && row.status === 'open' && !row.assignee_id) deps.autoAssignLater(viewer.tenantId, [row.team_id])
   return viewOf(deps, viewer.tenantId, row)
-}
-
-async function teamsOfUser(tenantId: string, userId: string): Promise<string[]> {
-  return (await TeamMember.of(tenantId).where('user_id', userId).select('team_id')).map((m) => m.team_id)
 }
 
 export async function changeDetails(deps: Deps, viewer: Viewer, actor: Actor, id: string, input: { priority?: number; addLabels?: string[]; removeLabels?: string[] }) {

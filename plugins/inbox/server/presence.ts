@@ -1,7 +1,7 @@
 import { AppError } from '@sapa/sdk'
 import type { Deps } from './deps.ts'
 import { Presence, TeamMember, type PresenceStatus } from './models.ts'
-import { teamIdsOf } from './assignment.ts'
+import { teamsOf } from './access.ts'
 
 /**
  * Agent presence: online | away | offline, set by the agent (`PUT /presence`, which also counts as a
@@ -58,7 +58,7 @@ export async function setPresence(deps: Deps, tenantId: string, userId: string |
   await deps.ensureMaintenance(tenantId)
   if (before !== next) {
     await announce(deps, tenantId, row, autoAwayMinutes)
-    if (next === 'online') deps.autoAssignLater(tenantId, await teamIdsOf(tenantId, userId))
+    if (next === 'online') deps.autoAssignLater(tenantId, await teamsOf(tenantId, userId))
   }
   return presenceView(row, now, autoAwayMinutes)
 }

@@ -1,4 +1,4 @@
-import { AppError } from '@sapa/sdk'
+import { AppError, encodeCursor } from '@sapa/sdk'
 import { visibleTo, type Viewer } from './access.ts'
 import { viewsOf } from './conversations.ts'
 import type { Deps } from './deps.ts'
@@ -91,6 +91,6 @@ export async function search(deps: Deps, viewer: Viewer, opts: { q: string; limi
       const owner = ownerById.get(m.conversation_id)
       return { ...itemView(m), conversation: owner ? { id: owner.id, status: owner.status, contact: owner.contact } : { id: m.conversation_id } }
     }),
-    nextCursor: rows.length > opts.limit ? Buffer.from(messages[messages.length - 1].id).toString('base64url') : null,
+    nextCursor: rows.length > opts.limit ? encodeCursor(messages[messages.length - 1].id) : null,
   }
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { AppError, newId } from '@sapa/sdk'
+import { AppError, encodeCursor, isUuid, newId } from '@sapa/sdk'
 import { findVisible, type Viewer } from './access.ts'
 import { announce, lockOrCreate, markReadUpTo } from './conversations.ts'
 import type { Actor, Deps } from './deps.ts'
@@ -38,7 +38,7 @@ function payloadOf(wa: WaMessageView): Record<string, unknown> | null {
 async function findTarget(tenantId: string, conversationId: string, reference: string | null, trx?: Knex.Transaction): Promise<Item | undefined> {
   if (!reference) return undefined
   const q = Item.of(tenantId, trx).where('conversation_id', conversationId)
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(reference)) q.where('id', reference)
+  if (isUuid(reference)) q.where('id', reference)
   else q.where('provider_id', reference)
   return q.first()
 }
@@ -418,6 +418,6 @@ export async function listThread(deps: Deps, viewer: Viewer, conversationId: str
   const byId = new Map(targets.map((t) => [t.id, t]))
   return {
     items: items.map((i) => itemView(i, i.reply_to_id ? (byId.get(i.reply_to_id) ?? null) : null)),
-    nextCursor: rows.length > opts.limit ? Buffer.from(items[items.length - 1].id).toString('base64url') : null,
+    nextCursor: rows.length > opts.limit ? encodeCursor(items[items.length - 1].id) : null,
   }
 }

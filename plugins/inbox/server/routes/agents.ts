@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { decodeCursor, encodeCursor, str } from '@sapa/sdk'
+import { decodeCursor, page, str } from '@sapa/sdk'
 import type { Deps } from '../deps.ts'
 import { Presence } from '../models.ts'
 import { repliers } from '../assignment.ts'
@@ -20,7 +20,7 @@ export function agentRoutes(deps: Deps) {
     }, async (req) => {
       const tenantId = tenantOf(req)
       const rows = await listMembers(deps.ctx.db, tenantId, { q: req.query.q, limit: req.query.limit + 1, after: decodeCursor(req.query.cursor), roles: repliers(deps, tenantId) })
-      const members = rows.slice(0, req.query.limit)
+      const { items: members, nextCursor } = page(rows, req.query.limit)
       const presence = members.length ? await Presence.of(tenantId).whereIn('user_id', members.map((m) => m.id)) : []
       const byUser = new Map(presence.map((p) => [p.user_id, p]))
       const { autoAwayMinutes } = await deps.ctx.settings(tenantId)
@@ -30,7 +30,7 @@ export function agentRoutes(deps: Deps) {
           const p = byUser.get(m.id)
           return { id: m.id, name: m.name, presence: p ? effectiveStatus(p, now, autoAwayMinutes) : 'offline' }
         }),
-        nextCursor: rows.length > req.query.limit ? encodeCursor(members[members.length - 1].id) : null,
+        nextCursor,
       }
     })
   }

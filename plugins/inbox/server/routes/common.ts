@@ -19,6 +19,5 @@ export function decodeText(cursor: string | undefined, pattern: RegExp): string 
   if (!pattern.test(value)) throw badRequest('invalid_cursor', 'The cursor is not valid')
   return value
 }
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const versionProp = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
