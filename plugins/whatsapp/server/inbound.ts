@@ -37,9 +37,11 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes
       const data = await message.media.download()
       // Stored as a document when the bytes are not the kind the provider claimed.
       const stored = await media.save(tenantId, kind, data, message.media.filename).catch(() => media.save(tenantId, 'document', data, message.media!.filename))
-      await WaMessage.of(tenantId).findById(row.id).patch({ media_id: stored.id, payload: { ...(row.payload ?? {}), media: { mime: stored.mime, size: stored.size, filename: stored.filename, caption: message.media.caption ?? null } } } as any)
+      // One payload for the row and for what is announced, so realtime shows what GET returns.
+      const payload = { ...(row.payload ?? {}), media: { mime: stored.mime, size: stored.size, filename: stored.filename, caption: message.media.caption ?? null } }
+      await WaMessage.of(tenantId).findById(row.id).patch({ media_id: stored.id, payload } as any)
       row.media_id = stored.id
-      row.payload = { ...(row.payload ?? {}), media: { mime: stored.mime, size: stored.size, filename: stored.filename } }
+      row.payload = payload
     } catch (err) {
       // The message is kept either way; what went wrong with its file is recorded on it.
       ctx.logger.warn({ err, messageId: row.id }, 'inbound media not stored')

@@ -61,15 +61,6 @@ class KeyedMutex {
       },
     }
   }
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const { ready, release } = this.ticket(key)
-    await ready
-    try {
-      return await fn()
-    } finally {
-      release()
-    }
-  }
 }
 
 export function createOutbound(ctx: PluginContext<any>, media: MediaStore, writes: BatchedWrites = createBatchedWrites(ctx)) {

@@ -25,11 +25,3 @@ export function toE164(input: string, region: CountryCode = 'ID', field = 'to'):
   }
   return parsed.number
 }
-
-/** Provider addresses (wa_id digits, JIDs) to E.164, or null when they are not phone numbers. */
-export function fromProvider(address: string): string | null {
-  const digits = address.replace(/@.*$/, '').replace(/:\d+$/, '')
-  if (!/^\+?\d{6,15}$/.test(digits)) return null
-  const parsed = parsePhoneNumberFromString(digits.startsWith('+') ? digits : '+' + digits)
-  return parsed?.isValid() ? parsed.number : null
-}

@@ -92,7 +92,7 @@ export function createSessions(ctx: PluginContext<WhatsAppSettings>, options: { 
     logout: (tenantId: string, id: string) => desire(tenantId, id, 'logout'),
     async remove(tenantId: string, id: string) {
       await desire(tenantId, id, 'logout')
-      // The owner logs out on its next tick; the row and its sealed state go now.
+      // The row and its sealed state go now; the owner, finding the row gone, logs the number out.
       await ctx.db.transaction(async (trx) => {
         await trx('whatsapp_driver_state').where({ tenant_id: tenantId, session_id: id }).delete()
         await WaSession.of(tenantId, trx).findById(id).delete()

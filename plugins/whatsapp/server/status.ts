@@ -13,9 +13,3 @@ export const STATUS_RANK: Record<DeliveryStatus | 'received', number> = {
   read: 4,
   received: 0,
 }
-
-export const STATUS_TIME_COLUMN: Partial<Record<DeliveryStatus, string>> = {
-  sent: 'sent_at',
-  delivered: 'delivered_at',
-  read: 'read_at',
-}

@@ -137,12 +137,15 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
 
   async function tick() {
     const now = new Date()
-    // 1. Renew what we hold; whatever we could not renew was taken over: let it go here.
+    // 1. Renew what we hold. What we could not renew was taken over (let it go here) or deleted:
+    //    a deleted number's row, and with it its "logout" request, is gone, so it is logged out here.
     if (live.size) {
       const renewed = new Set(
         await ctx.db('whatsapp_sessions').whereIn('id', [...live.keys()]).andWhere({ owner: me }).update({ lease_until: leaseUntil() }).returning('id').then((rows: any[]) => rows.map((r) => r.id)),
       )
-      for (const id of live.keys()) if (!renewed.has(id)) await stop(id, 'release')
+      const lost = [...live.keys()].filter((id) => !renewed.has(id))
+      const remaining = lost.length ? new Set((await ctx.db('whatsapp_sessions').whereIn('id', lost).select('id')).map((r: any) => r.id)) : new Set()
+      for (const id of lost) await stop(id, remaining.has(id) ? 'release' : 'logout')
     }
     // 2. Do what owners were asked: disconnect or log out.
     const asked = await ctx.db('whatsapp_sessions').where({ owner: me }).whereIn('desired', ['disconnected', 'logout']).select('id', 'desired')

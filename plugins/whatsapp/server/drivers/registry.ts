@@ -34,10 +34,6 @@ drivers.set('cloud', {
 
 drivers.set('baileys', baileysDriverEntry)
 
-export function registerDriver(name: DriverName, entry: DriverEntry): void {
-  drivers.set(name, entry)
-}
-
 export function createDriver(name: DriverName, ctx: DriverContext<any>): WhatsAppDriver {
   const entry = drivers.get(name)
   if (!entry) throw new Error(`No WhatsApp driver "${name}" in this build`)

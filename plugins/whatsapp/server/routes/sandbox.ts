@@ -90,10 +90,8 @@ export function sandboxRoutes(ctx: PluginContext<any>, sessions: Sessions, super
       if (req.body.type === 'text' && !req.body.text) throw new AppError(400, 'text_required', 'A text message needs text', { field: 'text' })
       if (['image', 'document', 'audio', 'video', 'sticker'].includes(req.body.type) && !req.body.media) throw new AppError(400, 'media_required', `A ${req.body.type} needs media`, { field: 'media' })
       const message = toInbound(req.body, ctx.clock.now())
-      const { local } = await onOwner(req.params.sessionId, 'inbound', req.body, async (driver) => {
-        if (!driver) return
-        await driver.inject(message)
-      })
+      // With the provider id fixed here, so the owner on another node stores the id this answer names.
+      const { local } = await onOwner(req.params.sessionId, 'inbound', { ...req.body, id: message.providerId }, (driver) => driver.inject(message))
       return reply.status(202).send({ providerId: message.providerId, delivered: local })
     })
 

@@ -22,7 +22,7 @@ export { normaliseContent, deliveryStatus, receiptStatus } from './messages.ts'
 export { e164ToJid, pnJidToE164 } from './jid.ts'
 
 /**
- * The registry entry: `registerDriver('baileys', baileysDriverEntry)`. The driver paces itself
+ * The registry entry (drivers/registry.ts). The driver paces itself
  * (per-minute and per-day caps, 1–3 s between sends, typing time) and answers sends it cannot take
  * yet with a retryable DriverError carrying retryAfterMs; the queue's own limiter only has to keep
  * the backlog small, so 1 per second.

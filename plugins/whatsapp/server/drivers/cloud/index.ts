@@ -9,7 +9,7 @@ export { verifyChallenge, verifySignature, parseWebhook, waIdToAddress, mediaDow
 export { submitTemplate, validateTemplate, TEMPLATE_LIMITS, type TemplateDefinition, type TemplateFieldError, type SubmitTemplateResult } from './templates.ts'
 
 /**
- * The registry entry: `registerDriver('cloud', cloudDriverEntry)`. Meta's default throughput is
+ * The registry entry (drivers/registry.ts). Meta's default throughput is
  * 80 messages per second per number; 20 leaves room for the per-recipient pair limit and retries.
  */
 export const cloudDriverEntry: DriverEntry = {
