@@ -115,12 +115,15 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     const fanout = config.redisUrl ? createRedisFanout({ url: config.redisUrl, prefix: `${config.redisPrefix}:fanout`, logger }) : createMemoryFanout({ logger })
     closers.push(() => fanout.close())
     // Custom role edits on one node reach every node's enforcer.
-    fanout.subscribe(CUSTOM_ROLE_CHANNEL, async (message) => {
+    fanout.subscribe(CUSTOM_ROLE_CHANNEL, (message) => {
       const id = (message as { id?: string }).id
       if (typeof id !== 'string') return
-      const role = await loadCustomRole(db, id)
-      if (role) await rbac.setCustomRole(role)
-      else await rbac.removeCustomRole(id)
+      // The fan-out catches only what a handler throws synchronously: a failed reload is logged here.
+      void (async () => {
+        const role = await loadCustomRole(db, id)
+        if (role) await rbac.setCustomRole(role)
+        else await rbac.removeCustomRole(id)
+      })().catch((err) => logger.error({ err, roleId: id }, 'custom role not reloaded'))
     })
     rbac.onCustomRoleChanged = (id) => fanout.publish(CUSTOM_ROLE_CHANNEL, { id })
 

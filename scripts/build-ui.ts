@@ -232,19 +232,24 @@ export function shellIsStale(): boolean {
     newestMtime(path.join(SHELL_DIR, 'src'), () => false),
     newestMtime(path.join(SHELL_DIR, 'index.html'), () => false),
     newestMtime(path.join(ROOT, 'sdk', 'ui.ts'), () => false),
+    newestMtime(SDK_UI_PARTS, () => false),
     newestMtime(path.join(ROOT, 'node_modules', 'solid-js', 'package.json'), () => false),
   )
   return sources > statSync(built).mtimeMs
 }
 
-/** True when a plugin's ui/dist/index.js is missing or older than its ui sources. */
+/** Components in @sapa/sdk/ui/<part>, built into the shell and every plugin module that imports them. */
+const SDK_UI_PARTS = path.join(ROOT, 'sdk', 'ui')
+
+/** True when a plugin's ui/dist/index.js is missing or older than its ui sources or the SDK's UI parts. */
 export function pluginUiIsStale(dir: string): boolean {
   const entry = uiEntry(dir)
   if (!entry) return false
   const uiDir = path.dirname(entry)
   const built = path.join(uiDir, 'dist', 'index.js')
   if (!existsSync(built)) return true
-  return newestMtime(uiDir, (p) => p === path.join(uiDir, 'dist')) > statSync(built).mtimeMs
+  const sources = Math.max(newestMtime(uiDir, (p) => p === path.join(uiDir, 'dist')), newestMtime(SDK_UI_PARTS, () => false))
+  return sources > statSync(built).mtimeMs
 }
 
 /** Builds what is missing or out of date; `npm start` and the browser tests call this. */

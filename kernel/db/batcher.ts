@@ -37,7 +37,8 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, options: 
       batch.forEach((w, i) => w.resolve(results[i]))
     } catch (err) {
       if (batch.length === 1) batch[0].reject(err)
-      else await Promise.all(batch.map((w) => execute([w])))
+      // One after another: the retries stay within this batch's slot instead of flooding the database.
+      else for (const w of batch) await execute([w])
     }
   }
 

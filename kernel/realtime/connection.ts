@@ -50,8 +50,6 @@ export const MAX_QUEUED_TASKS = 64
  */
 export class Connection {
   identity: RealtimeIdentity | null = null
-  /** The first authentication is still running. */
-  authenticating = true
   /** A control message for some user arrived while authenticating: authenticate once more. */
   authStale = false
   /** topic → fan-out channel */

@@ -244,7 +244,6 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       }
       if (connection.authStale && attempt < MAX_AUTH_ATTEMPTS) continue
       connection.identity = identity
-      connection.authenticating = false
       authenticating.delete(connection)
       indexUser(connection)
       return
