@@ -26,3 +26,9 @@ export const unauthorized = (message = 'Sign in first') => new AppError(401, 'un
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown }
 }
+
+/** A unique index refused the row (raw knex errors carry the SQLSTATE; Objection wraps them). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; nativeError?: { code?: string } }
+  return e?.code === '23505' || e?.nativeError?.code === '23505' || e?.name === 'UniqueViolationError'
+}

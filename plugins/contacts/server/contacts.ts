@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { CountryCode } from 'libphonenumber-js'
-import { AppError, newId, type PluginContext } from '@sapa/sdk'
-import { affected, isUniqueViolation, Contact, ContactAttribute, ContactConsentEvent, ContactLabel, ContactLabelLink, ContactMerge, ContactNote, type ConsentSource, type ConsentStatus } from './models.ts'
+import { AppError, isUniqueViolation, newId, type PluginContext } from '@sapa/sdk'
+import { affected, Contact, ContactAttribute, ContactConsentEvent, ContactLabel, ContactLabelLink, ContactMerge, ContactNote, type ConsentSource, type ConsentStatus } from './models.ts'
 import { normalizePhone } from './phone.ts'
 import { coerceAttribute, normalizeEmail, type AttributeDef, type AttributeValue } from './values.ts'
 import { applySearch, applySegment, labelLinks, type SegmentFilter } from './filters.ts'
@@ -87,8 +87,9 @@ export function createContacts(ctx: PluginContext<ContactsSettings>) {
     return Object.fromEntries(out)
   }
 
-  async function labelsById(tenantId: string, trx?: Db): Promise<Map<string, LabelView>> {
-    const rows = await ContactLabel.of(tenantId, trx).orderBy('name')
+  async function labelsById(tenantId: string, ids: string[], trx?: Db): Promise<Map<string, LabelView>> {
+    if (!ids.length) return new Map()
+    const rows = await ContactLabel.of(tenantId, trx).whereIn('id', ids)
     return new Map(rows.map((l) => [l.id, labelView(l)]))
   }
 
@@ -101,7 +102,10 @@ export function createContacts(ctx: PluginContext<ContactsSettings>) {
   }
 
   async function views(tenantId: string, rows: Contact[], trx?: Db): Promise<ContactView[]> {
-    const [labels, links] = await Promise.all([labelsById(tenantId, trx), labelIdsOf(tenantId, rows.map((r) => r.id), trx)])
+    // Only the labels these contacts carry: views are built on hot paths (every inbound message
+    // looks its contact up), and a workspace may have many labels.
+    const links = await labelIdsOf(tenantId, rows.map((r) => r.id), trx)
+    const labels = await labelsById(tenantId, [...new Set([...links.values()].flat())], trx)
     return rows.map((row) =>
       contactView(
         row,

@@ -134,12 +134,6 @@ export class ContactImportError extends TenantModel {
   declare reason: string
 }
 
-/** A unique index refused the row (raw knex errors carry the SQLSTATE; Objection wraps them). */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; nativeError?: { code?: string } }
-  return e?.code === '23505' || e?.nativeError?.code === '23505' || e?.name === 'UniqueViolationError'
-}
-
 /** Rows a delete or update touched: a number on pg, a result object on knex-pglite. */
 export function affected(result: unknown): number {
   if (typeof result === 'number') return result

@@ -1,4 +1,4 @@
-import { AppError, newId } from '@sapa/sdk'
+import { AppError, isUniqueViolation, newId } from '@sapa/sdk'
 import { findVisible, type Viewer } from './access.ts'
 import type { Actor, Deps } from './deps.ts'
 import { QuickReply } from './models.ts'
@@ -12,10 +12,6 @@ export interface QuickReplyInput {
 }
 
 const normalise = (shortcut: string) => shortcut.replace(/^\//, '').toLowerCase()
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string })?.code === '23505' || /unique|duplicate key/i.test(String((err as Error)?.message))
-}
 
 export async function listQuickReplies(tenantId: string, opts: { q?: string; category?: string; limit: number; cursor?: string }) {
   const q = QuickReply.of(tenantId).orderBy('shortcut').limit(opts.limit + 1)

@@ -1,4 +1,4 @@
-import { AppError, newId } from '@sapa/sdk'
+import { AppError, isUniqueViolation, newId } from '@sapa/sdk'
 import type { Deps } from './deps.ts'
 import { Conversation, Team, TeamMember } from './models.ts'
 import { isActiveMember, peopleById } from './people.ts'
@@ -10,10 +10,6 @@ export interface TeamInput {
   autoAssign?: boolean
   capacity?: number
   sessionIds?: string[]
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string })?.code === '23505' || /unique|duplicate key/i.test(String((err as Error)?.message))
 }
 
 export async function listTeams(deps: Deps, tenantId: string, opts: { limit: number; cursor?: string }) {

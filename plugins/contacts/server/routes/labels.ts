@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { AppError, idParams, newId, str, type PluginContext } from '@sapa/sdk'
-import { affected, ContactLabel, ContactLabelLink, isUniqueViolation } from '../models.ts'
+import { AppError, idParams, isUniqueViolation, newId, str, type PluginContext } from '@sapa/sdk'
+import { affected, ContactLabel, ContactLabelLink } from '../models.ts'
 import { labelView } from '../views.ts'
 import { auditor, TAG, tenantOf } from './common.ts'
 
