@@ -196,6 +196,7 @@ export function createSupervisor(ctx: PluginContext<any>, deps: { outbound: Outb
     const waiting: { tenant_id: string; id: string }[] = []
     for (const { tenant_id: tenantId } of tenants) {
       const { holdMinutes } = await ctx.settings(tenantId)
+      // Validated on save; checked again because it is written into the SQL below.
       const hold = Number.isInteger(holdMinutes) ? holdMinutes : 60
       waiting.push(...(await waitingFor(tenantId).andWhere('m.created_at', '<', olderThan(`coalesce((s.settings->>'holdMinutes')::int, ${hold})`)).limit(500).select('m.tenant_id', 'm.id')))
     }

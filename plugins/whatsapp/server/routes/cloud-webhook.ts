@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError, type PluginContext } from '@sapa/sdk'
+import { sessionIdParams } from './params.ts'
 import { mediaDownloader, parseWebhook, verifyChallenge, verifySignature, type CloudConfig } from '../drivers/cloud/index.ts'
 import type { Inbound } from '../inbound.ts'
 
-const params = { type: 'object', additionalProperties: false, required: ['sessionId'], properties: { sessionId: { type: 'string', format: 'uuid', maxLength: 36 } } } as const
+const params = sessionIdParams
 
 /**
  * Meta calls these: GET for the verify-token handshake, POST with messages and statuses signed

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError, newId, str, type PluginContext, emptyBody } from '@sapa/sdk'
+import { sessionIdParams } from './params.ts'
 import type { InboundMessage, MessageType } from '../drivers/port.ts'
 import type { SandboxDriver } from '../drivers/sandbox.ts'
 import type { Sessions } from '../sessions.ts'
@@ -21,7 +22,7 @@ interface InjectBody {
   id?: string
 }
 
-const params = { type: 'object', additionalProperties: false, required: ['sessionId'], properties: { sessionId: { type: 'string', format: 'uuid', maxLength: 36 } } } as const
+const params = sessionIdParams
 
 /** Build the InboundMessage a real network would deliver (media bytes held in memory). */
 export function toInbound(body: InjectBody, now: Date): InboundMessage {
