@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { v7 as uuidv7 } from 'uuid'
+import { newId } from '../db/ids.ts'
 import { watchCommit, type CommitWatch } from './after-commit.ts'
 import type { Logger } from './logger.ts'
 
@@ -181,7 +181,7 @@ export function createBus(options: BusOptions): Bus {
       } catch (err) {
         throw new TypeError(`bus payload of "${name}" must be plain data: ${(err as Error).message}`)
       }
-      const event: BusEvent = deepFreeze({ name, tenantId, payload: copy, id: uuidv7(), at: new Date().toISOString() })
+      const event: BusEvent = deepFreeze({ name, tenantId, payload: copy, id: newId(), at: new Date().toISOString() })
 
       const trx = opts?.trx
       if (!trx) {
