@@ -4,6 +4,7 @@ import { strToU8, zipSync, type Zippable } from 'fflate'
 import writeXlsxFile from 'write-excel-file/node'
 import { readSheet } from 'read-excel-file/node'
 import { XlsxError, XlsxReader, isDateFormatCode, type Cell, type SheetRow } from '../server/import/xlsx-stream.ts'
+import { parseInWorker, previewXlsxInWorker } from '../server/import/parse.ts'
 import { writeXlsx, type XlsxCell } from '../server/xlsx-writer.ts'
 
 const MB = 1024 * 1024
@@ -202,6 +203,39 @@ t.test('the same values and row numbers as read-excel-file', async (t) => {
   const file = Buffer.concat(chunks)
   const theirs = (await readSheet(file)) as unknown[][]
   t.same(read(file), [[1, theirs[0]], [3, theirs[2]], [4, theirs[3].slice(0, 2)]])
+})
+
+t.test('the parse worker: row numbers as in the sheet, the preview, a lying zip', async (t) => {
+  const base = { mapping: null, attributes: [], region: 'ID', startAfterRow: 0, chunkSize: 2, maxRows: 200_000, maxUnpackedBytes: 50 * MB }
+  const file = book(sheetXml(
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="B1" t="inlineStr"><is><t>Phone</t></is></c></row>' +
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>Ani</t></is></c><c r="B2" t="inlineStr"><is><t>0812 3333 0001</t></is></c></row>' +
+    '<row r="4"><c r="A4" t="inlineStr"><is><t>Bad</t></is></c><c r="B4" t="inlineStr"><is><t>abc</t></is></c></row>' +
+    '<row r="7"><c r="B7"><v>81233330007</v></c></row>' +
+    '<row r="9"><c r="D9" t="inlineStr"><is><t>beyond the header</t></is></c></row>',
+  ))
+  const messages: any[] = []
+  for await (const m of parseInWorker({ ...base, format: 'xlsx', file })) messages.push(m)
+  t.same(messages[0], { type: 'start', totalRows: 4 })
+  t.same(messages.slice(1).flatMap((m) => m.rows).map((r: any) => [r.row, r.phone ?? r.error]), [[2, '+6281233330001'], [4, '"abc" is not a valid phone number'], [7, '+6281233330007']])
+  t.same(messages.slice(1).map((m) => m.lastRow), [4, 9], 'lastRow is a sheet row number')
+
+  const resumed: any[] = []
+  for await (const m of parseInWorker({ ...base, format: 'xlsx', file, startAfterRow: 4 })) resumed.push(m)
+  t.same(resumed.slice(1).flatMap((m) => m.rows).map((r: any) => r.row), [7])
+
+  t.same(await previewXlsxInWorker(file, 2, 50 * MB), { header: ['Name', 'Phone', '', ''], rows: [['Ani', '0812 3333 0001', '', ''], ['Bad', 'abc', '', '']], totalRows: 4 })
+  const noHeader = book(sheetXml('<row r="3"><c r="A3"><v>1</v></c></row>'))
+  t.same(await previewXlsxInWorker(noHeader, 5, 50 * MB), { header: [''], rows: [['1']], totalRows: 1 }, 'row 1 is the header, even empty')
+
+  const liar = lie(book(sheetXml(`${'<row/>'.repeat(10)}${' '.repeat(4 * MB)}`)), 'xl/worksheets/sheet1.xml', 100)
+  const drain = async (input: Parameters<typeof parseInWorker>[0]) => {
+    for await (const m of parseInWorker(input)) void m
+  }
+  await t.rejects(drain({ ...base, format: 'xlsx', file: liar, maxUnpackedBytes: 2 * MB }), { code: 'file_too_large' })
+  await t.rejects(previewXlsxInWorker(liar, 5, 2 * MB), { code: 'file_too_large' })
+  await t.rejects(drain({ ...base, format: 'xlsx', file: book(sheetXml('<row r="1"><c r="A1" t="s"><v>3</v></c></row>')) }), { code: 'invalid_xlsx', message: /cannot be read: cell A1: shared string 3 does not exist/ })
+  await t.rejects(drain({ ...base, format: 'xlsx', file: book(sheetXml('')) }), { code: 'empty_file' })
 })
 
 /** Rewrites an entry's uncompressed size in its local header and the central directory. */

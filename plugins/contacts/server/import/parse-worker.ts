@@ -8,10 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { Readable } from 'node:stream'
 import { parse } from 'csv-parse'
 import { unzipSync } from 'fflate'
-import { readSheet } from 'read-excel-file/node'
 import type { CountryCode } from 'libphonenumber-js'
 import { decodeText, sniffDelimiter } from './sniff.ts'
 import { MappingError, resolveColumns, type Target } from './mapping.ts'
+import { XlsxError, XlsxReader, type Cell, type SheetRow } from './xlsx-stream.ts'
 import { cellText, prepareRow, type ParsedRow, type PrepareContext } from './prepare.ts'
 import type { WorkerInput, WorkerMessage } from './protocol.ts'
 import type { AttributeDef } from '../values.ts'
@@ -122,51 +122,80 @@ function checkZip(data: Uint8Array) {
   } catch {
     throw new Fatal('invalid_xlsx', 'The file is not a readable .xlsx spreadsheet')
   }
-  if (entries > 10_000 || unpacked > input.maxUnpackedBytes) {
-    throw new Fatal('file_too_large', `The spreadsheet unpacks to more than ${Math.round(input.maxUnpackedBytes / 1048576)} MB; save it as CSV or split it`)
+  if (entries > 10_000 || unpacked > input.maxUnpackedBytes) throw tooLarge()
+}
+
+const tooLarge = () => new Fatal('file_too_large', `The spreadsheet unpacks to more than ${Math.round(input.maxUnpackedBytes / 1048576)} MB; save it as CSV or split it`)
+
+/** The first worksheet, streamed (see xlsx-stream.ts); its errors become Fatal. */
+function openXlsx(): XlsxReader {
+  checkZip(input.file)
+  try {
+    return new XlsxReader(input.file, { maxUnpackedBytes: input.maxUnpackedBytes })
+  } catch (err) {
+    throw xlsxFatal(err)
   }
 }
 
-async function readXlsx(): Promise<unknown[][]> {
-  checkZip(input.file)
-  let sheet: unknown[][]
-  try {
-    sheet = (await readSheet(Buffer.from(input.file.buffer, input.file.byteOffset, input.file.byteLength))) as unknown[][]
-  } catch (err) {
-    throw new Fatal('invalid_xlsx', `The spreadsheet cannot be read: ${(err as Error).message.slice(0, 200)}`)
-  }
-  ;(input as { file: Uint8Array | null }).file = null
-  if (!sheet.length) throw new Fatal('empty_file', 'The spreadsheet is empty')
-  return sheet
+function xlsxFatal(err: unknown): Fatal {
+  if (err instanceof XlsxError && err.code === 'file_too_large') return tooLarge()
+  return new Fatal('invalid_xlsx', `The spreadsheet cannot be read: ${(err as Error).message.slice(0, 200)}`)
 }
+
+/** One pass over the sheet's non-empty rows; a damaged sheet found on the way is a Fatal. */
+function* sheetRows(reader: XlsxReader): Generator<SheetRow> {
+  try {
+    yield* reader.rows()
+  } catch (err) {
+    throw xlsxFatal(err)
+  }
+}
+
+/**
+ * The header is row 1 of the sheet (empty when row 1 is), as when the sheet was read whole; rows are
+ * numbered as the spreadsheet numbers them. Rows without any value are not read at all.
+ */
+const headerOf = (first: SheetRow | undefined) => (first?.[0] === 1 ? first[1] : [])
 
 /** The header, the first non-empty rows as text (as wide as the header) and the row count. */
 async function previewXlsx(limit: number) {
-  const sheet = await readXlsx()
-  const header = sheet[0].map((h) => cellText(h))
-  const rows: string[][] = []
+  const reader = openXlsx()
+  let first: SheetRow | undefined
+  const rows: Cell[][] = []
+  let width = 0
   let total = 0
-  for (let i = 1; i < sheet.length; i++) {
-    if (isEmpty(sheet[i])) continue
-    if (++total <= limit) rows.push(header.map((_, c) => cellText(sheet[i][c])))
+  for (const row of sheetRows(reader)) {
+    first ??= row
+    width = Math.max(width, row[1].length)
+    if (row === first && row[0] === 1) continue
+    if (isEmpty(row[1])) continue
+    if (++total <= limit) rows.push(row[1])
   }
-  await send({ type: 'preview', header, rows, totalRows: total })
+  if (!first) throw new Fatal('empty_file', 'The spreadsheet is empty')
+  // As wide as the widest row, as read-excel-file padded every row of a sheet.
+  const header = Array.from({ length: width }, (_, c) => cellText(headerOf(first)[c]))
+  await send({ type: 'preview', header, rows: rows.map((cells) => header.map((_, c) => cellText(cells[c]))), totalRows: total })
 }
 
 async function runXlsx() {
-  const sheet = await readXlsx()
-  const columns = columnsFor(sheet[0])
+  const reader = openXlsx()
+  // Pass 1: the header and the row count (a file over the cap fails before anything is written).
+  let columns: (Target | null)[] | null = null
   let total = 0
-  for (let i = 1; i < sheet.length; i++) if (!isEmpty(sheet[i]) && ++total > input.maxRows) tooMany()
-  await send({ type: 'start', totalRows: total })
-  function* numbered() {
-    for (let i = 1; i < sheet.length; i++) {
-      const cells = sheet[i]
-      ;(sheet as unknown[])[i] = null // handed over: let it go
-      yield [i + 1, cells] as [number, unknown[]]
+  for (const [row, cells] of sheetRows(reader)) {
+    if (!columns) {
+      columns = columnsFor(headerOf([row, cells]))
+      if (row === 1) continue
     }
+    if (!isEmpty(cells) && ++total > input.maxRows) tooMany()
   }
-  await emit(numbered(), { columns, attributes, region: input.region as CountryCode })
+  if (!columns) throw new Fatal('empty_file', 'The spreadsheet is empty')
+  await send({ type: 'start', totalRows: total })
+  // Pass 2: the rows, read as the main thread asks for them.
+  function* data() {
+    for (const row of sheetRows(reader)) if (row[0] > 1) yield row
+  }
+  await emit(data(), { columns, attributes, region: input.region as CountryCode })
 }
 
 try {
