@@ -36,9 +36,33 @@ export class Flusher {
 
   private readonly flush = (): void => {
     this.last = performance.now()
-    for (const connection of this.waiting) connection.flush()
+    // Sockets on the same topics wait for the same messages, in the same order (they are added in
+    // subscription order): the joined array is built once and sent to each of them, instead of
+    // copying every message once per socket (at 10k events/s to 100 sockets, most of the CPU).
+    let shared: { messages: Buffer[]; frame: Buffer } | null = null
+    for (const connection of this.waiting) {
+      const messages = connection.take()
+      if (!messages) continue
+      if (!shared || !sameMessages(shared.messages, messages)) shared = { messages, frame: join(messages) }
+      connection.write(shared.frame)
+    }
     this.waiting.clear()
   }
+}
+
+function sameMessages(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** One message alone, several as one JSON array. */
+function join(messages: Buffer[]): Buffer {
+  if (messages.length === 1) return messages[0]
+  const parts: Buffer[] = [OPEN_BRACKET]
+  messages.forEach((m, i) => parts.push(...(i ? [COMMA, m] : [m])))
+  parts.push(CLOSE_BRACKET)
+  return Buffer.concat(parts)
 }
 
 /** Most client messages waiting to be handled on one socket; a client sending faster is cut off. */
@@ -103,17 +127,22 @@ export class Connection {
     if (this.pending.length === 1) this.flusher.add(this)
   }
 
-  /** Sends what waits: one message alone, several as one JSON array. */
-  flush(): void {
+  /** What waits to be sent (null if nothing, or the socket is no longer open); it is no longer pending. */
+  take(): Buffer[] | null {
     const messages = this.pending
-    if (!messages.length) return
+    if (!messages.length) return null
     this.pending = []
-    if (this.socket.readyState !== OPEN) return
-    if (messages.length === 1) return void this.socket.send(messages[0], { binary: false })
-    const parts: Buffer[] = [OPEN_BRACKET]
-    messages.forEach((m, i) => parts.push(...(i ? [COMMA, m] : [m])))
-    parts.push(CLOSE_BRACKET)
-    this.socket.send(Buffer.concat(parts), { binary: false })
+    return this.socket.readyState === OPEN ? messages : null
+  }
+
+  write(frame: Buffer): void {
+    this.socket.send(frame, { binary: false })
+  }
+
+  /** Sends what waits now (see join). */
+  flush(): void {
+    const messages = this.take()
+    if (messages) this.write(join(messages))
   }
 
   send(message: ServerMessage): void {
