@@ -1,6 +1,6 @@
 import t from 'tap'
 import { newId } from '@sapa/sdk'
-import { createBatchedWrites } from '../server/batched-writes.ts'
+import { createBatchedWrites, type MessageInsert } from '../server/batched-writes.ts'
 import { createInbound } from '../server/inbound.ts'
 import { createMediaStore } from '../server/media.ts'
 import { sandboxNumber } from './support/kernel.ts'
@@ -13,7 +13,7 @@ t.test('batched writes', async (t) => {
   const inbound = createInbound(ctx, createMediaStore(ctx), writes)
   const db = h.services.db
   const now = new Date()
-  const row = (over: Record<string, unknown>) => ({
+  const row = (over: Partial<MessageInsert>): MessageInsert => ({
     tenant_id: tenant.id, id: newId(), session_id: session.id, direction: 'out', peer: '+6281234567890', type: 'text', text: 'hi',
     status: 'sent', status_rank: 2, created_at: now, updated_at: now, ...over,
   })
@@ -24,6 +24,23 @@ t.test('batched writes', async (t) => {
     t.equal(results.filter(Boolean).length, 1, 'exactly one call gets the stored row')
     t.equal(results.find(Boolean)!.id, rows[results.findIndex(Boolean)].id, 'and it is that call’s own row')
     t.equal(Number((await db('whatsapp_messages').where({ provider_id: 'wamid.same' }).count('* as c'))[0].c), 1)
+  })
+
+  await t.test('the row handed back is the row as stored, defaults included', async (t) => {
+    const given = row({ direction: 'in', provider_id: 'wamid.shape', status: 'received', status_rank: 0, payload: JSON.stringify({ location: { lat: -6.2, lng: 106.8 } }), reply_to: 'wamid.x', text: 'héllo 👋 \u200f' })
+    const returned = await writes.insertInbound(given)
+    const stored = await db('whatsapp_messages').where({ tenant_id: tenant.id, id: given.id }).first()
+    t.same(returned, stored, 'every column, same values')
+    t.same(Object.keys(returned!).sort(), Object.keys(stored).sort())
+  })
+
+  await t.test('a lone surrogate (half an emoji) is stored as U+FFFD, not refused', async (t) => {
+    const given = row({ direction: 'in', provider_id: 'wamid.half', status: 'received', status_rank: 0, text: 'cut \ud83d', peer_name: '\udc4b name' })
+    const returned = await writes.insertInbound(given)
+    const stored = await db('whatsapp_messages').where({ tenant_id: tenant.id, id: given.id }).first()
+    t.equal(stored.text, 'cut \ufffd')
+    t.equal(stored.peer_name, '\ufffd name')
+    t.equal(returned!.text, stored.text, 'and handed back as stored')
   })
 
   await t.test('a bad row in a batch fails alone', async (t) => {
