@@ -3,7 +3,7 @@
 // A 100k-row XLSX contacts import through the whole path (upload, the parse worker, phone
 // normalisation, dedup, the writes, progress), timed, with the process's peak RSS sampled every
 // 50 ms, against the goal (< 15 s, peak RSS < 500 MB) and against a baseline in the same run: the
-// same file only read by read-excel-file, the library the import parses with.
+// same file only read by read-excel-file (a whole-sheet reader; the import streams the sheet instead).
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { readSheet } from 'read-excel-file/node'

@@ -15,9 +15,9 @@ export interface ParseLimits {
   maxHeapMb: number
 }
 
-// read-excel-file reads a whole sheet into a DOM: 100k rows fit in 128 MB of heap, the 200k cap in
-// 256 MB. The limit bounds what a crafted file can take; it does not lower a normal import's peak.
-export const DEFAULT_PARSE_LIMITS: ParseLimits = { firstAnswerMs: 120_000, answerMs: 30_000, maxHeapMb: 384 }
+// The sheet is streamed (xlsx-stream.ts): the worker grows the process by ~80 MB at 100k rows and
+// ~90 MB at the 200k cap, shared strings included. The limit bounds what a crafted file can take.
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { firstAnswerMs: 120_000, answerMs: 30_000, maxHeapMb: 256 }
 
 const workerUrl = new URL(`./parse-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
 
