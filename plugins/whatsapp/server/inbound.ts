@@ -4,6 +4,7 @@ import { WaMessage } from './models.ts'
 import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
 import { createBatchedWrites, type BatchedWrites } from './batched-writes.ts'
 import { messageView } from './views.ts'
+import { announceStatus } from './announce.ts'
 
 /**
  * Postgres text and jsonb cannot hold U+0000: one NUL from the network failed the insert, so the
@@ -24,10 +25,6 @@ function noNul<T>(value: T): T {
  * message delivered twice, even at the same moment on two connections, inserts once.
  */
 export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes: BatchedWrites = createBatchedWrites(ctx)) {
-  async function publishMessage(tenantId: string, row: WaMessage, event: 'message.received' | 'message.status') {
-    const view = messageView(row)
-    await ctx.realtime.publish(tenantId, `session:${row.session_id}`, event, view)
-  }
 
   async function storeMedia(tenantId: string, row: WaMessage, message: InboundMessage) {
     if (!message.media) return
@@ -93,7 +90,7 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes
       })
       // Handed to the fan-out, not waited for: the row is stored, Redis keeps the order of what it is
       // given, and the driver's next message no longer waits a round trip (a fifth of each message's time).
-      void publishMessage(tenantId, stored, 'message.received').catch((err) => ctx.logger.warn({ err, messageId: stored.id }, 'inbound message not announced'))
+      void ctx.realtime.publish(tenantId, `session:${sessionId}`, 'message.received', messageView(stored)).catch((err) => ctx.logger.warn({ err, messageId: stored.id }, 'inbound message not announced'))
       return stored
     },
 
@@ -113,8 +110,7 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes
         return false
       }
       const row = WaMessage.fromJson(stored, { skipValidation: true }) as WaMessage
-      await ctx.events.publish('whatsapp.message.status', { tenantId, messageId: row.id, sessionId, status: row.status, providerId: row.provider_id, error: row.error })
-      await publishMessage(tenantId, row, 'message.status')
+      await announceStatus(ctx, tenantId, row)
       return true
     },
   }

@@ -6,6 +6,7 @@ import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
 import { toE164 } from './phone.ts'
 import { STATUS_RANK } from './status.ts'
 import { messageView } from './views.ts'
+import { announceStatus } from './announce.ts'
 
 export const SEND_ATTEMPTS = 4 // the first try and three retries: 2 s, 4 s, 8 s
 export const SEND_BACKOFF = { type: 'exponential' as const, delay: 2000 }
@@ -73,11 +74,6 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
     await Promise.all([...byQueue].map(([queue, list]) => ctx.jobs.addBulk(queue, list.map((job) => ({ name: queue, data: job.data, opts: job.opts })))))
     return jobs.map(() => undefined)
   })
-
-  async function publish(tenantId: string, row: WaMessage) {
-    await ctx.events.publish('whatsapp.message.status', { tenantId, messageId: row.id, sessionId: row.session_id, status: row.status, providerId: row.provider_id, error: row.error })
-    await ctx.realtime.publish(tenantId, `session:${row.session_id}`, 'message.status', messageView(row))
-  }
 
   /** Validate, write the row as queued, then enqueue on the number's own queue. */
   async function send(tenantId: string, input: SendInput): Promise<{ message: WaMessage; created: boolean }> {
@@ -264,7 +260,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
       // An ack may have arrived first: markSent never steps back from it. A stranded row sent
       // ahead by a later message's job: that try counts too.
       const row = await writes.markSent({ tenantId, id: messageId, providerId, countAttempt })
-      if (row) await publish(tenantId, WaMessage.fromJson(row, { skipValidation: true }) as WaMessage)
+      if (row) await announceStatus(ctx, tenantId, WaMessage.fromJson(row, { skipValidation: true }) as WaMessage)
       return { providerId }
     } catch (err) {
       // The provider said when to come back (rate limit, pacing cap, open circuit): wait that long
@@ -289,7 +285,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
       .andWhere('status_rank', '<', STATUS_RANK.failed)
       .update({ status: 'failed', status_rank: STATUS_RANK.failed, error: reason.slice(0, 500), updated_at: ctx.clock.now() })
       .returning('*')) as any[]
-    if (rows.length) await publish(tenantId, WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage)
+    if (rows.length) await announceStatus(ctx, tenantId, WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage)
     return { failed: reason }
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { badRequest } from '@sapa/sdk'
+import { badRequest, type PluginContext } from '@sapa/sdk'
 import type { Actor } from '../deps.ts'
 
 export const actorOf = (req: FastifyRequest): Actor => ({
@@ -21,3 +21,8 @@ export function decodeText(cursor: string | undefined, pattern: RegExp): string 
 }
 
 export const versionProp = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
+
+/** Records an action on one kind of inbox object in the audit log, in the request's tenant. */
+export const auditor = (ctx: PluginContext<any>, targetType: string) =>
+  (req: FastifyRequest, action: string, id: string, summary: Record<string, unknown> = {}) =>
+    ctx.audit.record(ctx.db, req, { tenantId: tenantOf(req), action, targetType, targetId: id, summary })

@@ -6,7 +6,7 @@ import { changeDetails, changeStatus, getConversation, listConversations, markRe
 import type { Deps } from '../deps.ts'
 import { PRIORITIES, type ConversationStatus } from '../models.ts'
 import { addNote, listThread, send, type SendBody } from '../thread.ts'
-import { actorOf, limitQuery, versionProp } from './common.ts'
+import { actorOf, auditor, limitQuery, versionProp } from './common.ts'
 
 const STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const
 const label = { type: 'string', minLength: 1, maxLength: 50, pattern: '^\\S(.*\\S)?$' } as const
@@ -125,8 +125,7 @@ export function conversationRoutes(deps: Deps) {
 
     const assignBody = { type: 'object', additionalProperties: false, properties: { userId: uuid, teamId: uuid, version: versionProp } } as const
     const powersOf = (req: { can(p: string): boolean }) => ({ assign: req.can('inbox.conversation.assign'), reply: req.can('inbox.conversation.reply') })
-    const audit = async (req: any, action: string, id: string, summary: Record<string, unknown>) =>
-      ctx.audit.record(ctx.db, req, { tenantId: req.principal.tenant.id, action, targetType: 'inbox_conversation', targetId: id, summary })
+    const audit = auditor(ctx, 'inbox_conversation')
 
     app.post<{ Params: { id: string }; Body: AssignInput }>('/conversations/:id/assign', {
       schema: { tags, params: idParams, body: assignBody },

@@ -4,7 +4,7 @@ import { viewerOf } from '../access.ts'
 import type { Deps } from '../deps.ts'
 import { createQuickReply, deleteQuickReply, getQuickReply, listQuickReplies, renderQuickReply, updateQuickReply, type QuickReplyInput } from '../quick-replies.ts'
 import { quickReplyView } from '../views.ts'
-import { actorOf, decodeText, encodeText, limitQuery, tenantOf } from './common.ts'
+import { actorOf, auditor, decodeText, encodeText, limitQuery, tenantOf } from './common.ts'
 
 const tags = ['inbox']
 const SHORTCUT = '^/?[A-Za-z0-9_-]{1,40}$'
@@ -17,8 +17,7 @@ const props = {
 
 export function quickReplyRoutes(deps: Deps) {
   const { ctx } = deps
-  const audit = (req: any, action: string, id: string, summary: Record<string, unknown> = {}) =>
-    ctx.audit.record(ctx.db, req, { tenantId: req.principal.tenant.id, action, targetType: 'inbox_quick_reply', targetId: id, summary })
+  const audit = auditor(ctx, 'inbox_quick_reply')
 
   return async (app: FastifyInstance) => {
     app.get<{ Querystring: { q?: string; category?: string; limit: number; cursor?: string } }>('/quick-replies', {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { decodeCursor, encodeCursor, idParams, str, uuid } from '@sapa/sdk'
 import type { Deps } from '../deps.ts'
 import { addMember, createTeam, deleteTeam, getTeam, listTeams, removeMember, updateTeam, type TeamInput } from '../teams.ts'
-import { limitQuery, tenantOf } from './common.ts'
+import { auditor, limitQuery, tenantOf } from './common.ts'
 
 const tags = ['inbox']
 const teamProps = {
@@ -16,8 +16,7 @@ const memberParams = { type: 'object', additionalProperties: false, required: ['
 
 export function teamRoutes(deps: Deps) {
   const { ctx } = deps
-  const audit = (req: any, action: string, id: string, summary: Record<string, unknown> = {}) =>
-    ctx.audit.record(ctx.db, req, { tenantId: req.principal.tenant.id, action, targetType: 'inbox_team', targetId: id, summary })
+  const audit = auditor(ctx, 'inbox_team')
 
   return async (app: FastifyInstance) => {
     app.get<{ Querystring: { limit: number; cursor?: string } }>('/teams', {
