@@ -10,6 +10,8 @@ import { consoleLogger, type Logger } from './logger.ts'
  */
 export interface Fanout {
   publish(channel: string, message: unknown): Promise<void>
+  /** Publishes a message its caller has already encoded as JSON (e.g. joined from parts it encoded one by one). */
+  publishJson(channel: string, json: string): Promise<void>
   /** Returns the function that unsubscribes this handler (calling it twice is harmless). */
   subscribe(channel: string, handler: (message: unknown) => void): () => void
   /** Resolves once every subscription made so far is active (for Redis: acknowledged by the server). */
@@ -96,9 +98,12 @@ export function createMemoryFanout(options: MemoryFanoutOptions = {}): Fanout {
 
   return {
     async publish(channel, message) {
+      await this.publishJson(channel, encode(message))
+    },
+
+    async publishJson(channel, text) {
       checkChannel(channel)
       if (closed) throw new Error('fanout is closed')
-      const text = encode(message)
       // Like Redis: who receives is decided when the message is published.
       const subscribers = registry.snapshot(channel)
       if (subscribers.length === 0) return
@@ -188,9 +193,13 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
 
   return {
     async publish(channel, message) {
+      await this.publishJson(channel, encode(message))
+    },
+
+    async publishJson(channel, text) {
       checkChannel(channel)
       if (closed) throw new Error('fanout is closed')
-      await publisher.publish(prefix + channel, encode(message))
+      await publisher.publish(prefix + channel, text)
     },
 
     subscribe(channel, handler) {
