@@ -11,7 +11,7 @@ import { systemClock, type Clock } from './clock.ts'
 import { PermissionCatalogue } from './rbac/catalogue.ts'
 import { KERNEL_GRANTS, KERNEL_PERMISSIONS } from './rbac/kernel-permissions.ts'
 import { Rbac } from './rbac/rbac.ts'
-import { loadCustomRole, loadCustomRoles } from './services/roles.ts'
+import { loadCustomRoles, refreshCustomRole } from './services/roles.ts'
 import { createAudit, type Audit } from './audit/audit.ts'
 import { createAuthenticator, type Authenticate } from './auth/principal.ts'
 import { createSecrets, type Secrets } from './secrets.ts'
@@ -119,11 +119,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
       const id = (message as { id?: string }).id
       if (typeof id !== 'string') return
       // The fan-out catches only what a handler throws synchronously: a failed reload is logged here.
-      void (async () => {
-        const role = await loadCustomRole(db, id)
-        if (role) await rbac.setCustomRole(role)
-        else await rbac.removeCustomRole(id)
-      })().catch((err) => logger.error({ err, roleId: id }, 'custom role not reloaded'))
+      void refreshCustomRole(db, rbac, id).catch((err) => logger.error({ err, roleId: id }, 'custom role not reloaded'))
     })
     rbac.onCustomRoleChanged = (id) => fanout.publish(CUSTOM_ROLE_CHANNEL, { id })
 

@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts'
 import { str } from '../http/schemas.ts'
 import { newId, isUuid } from '../db/ids.ts'
 import { PREDEFINED_ROLES, isPredefinedRole } from '../rbac/roles.ts'
-import { actorLevel, assertPermissionsHeld } from '../services/roles.ts'
+import { actorLevel, assertPermissionsHeld, refreshCustomRole } from '../services/roles.ts'
 import { CustomRole, Membership, ApiKey } from '../models.ts'
 
 const permissionList = { type: 'array', maxItems: 1000, uniqueItems: true, items: str(128, 1) } as const
@@ -37,10 +37,8 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
     if (level >= own) throw new AppError(403, 'role_level_too_high', `You can only manage roles below your own level (${own})`, { yourLevel: own })
   }
 
-  async function publish(tenantId: string, id: string) {
-    const role = await CustomRole.of(tenantId).findById(id)
-    if (role) await rbac.setCustomRole({ id: role.id, tenantId, name: role.name, level: role.level, permissions: role.permissions })
-    else await rbac.removeCustomRole(id)
+  async function publish(id: string) {
+    await refreshCustomRole(db, rbac, id)
     await rbac.onCustomRoleChanged?.(id)
   }
 
@@ -91,7 +89,7 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
       await CustomRole.of(tenantId, trx).insert({ id, name: req.body.name.trim(), description: req.body.description ?? '', level: req.body.level, permissions } as any)
       await audit.record(trx, req, { tenantId, action: 'kernel.role.created', targetType: 'role', targetId: id, summary: { name: req.body.name, level: req.body.level, template: req.body.template, permissions: permissions.length } })
     })
-    await publish(tenantId, id)
+    await publish(id)
     return reply.status(201).send(customView((await CustomRole.of(tenantId).findById(id))!))
   })
 
@@ -129,7 +127,7 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
       await trx('custom_roles').where({ id: role.id, tenant_id: tenantId }).update(patch)
       await audit.record(trx, req, { tenantId, action: 'kernel.role.updated', targetType: 'role', targetId: role.id, summary: { ...req.body, permissions: req.body.permissions?.length } })
     })
-    await publish(tenantId, role.id)
+    await publish(role.id)
     return customView((await CustomRole.of(tenantId).findById(role.id))!)
   })
 
@@ -150,7 +148,7 @@ export default async function roleRoutes(app: FastifyInstance, k: KernelServices
       await CustomRole.of(tenantId, trx).deleteById(role.id)
       await audit.record(trx, req, { tenantId, action: 'kernel.role.deleted', targetType: 'role', targetId: role.id, summary: { name: role.name } })
     })
-    await publish(tenantId, role.id)
+    await publish(role.id)
     return reply.status(204).send()
   })
 

@@ -17,9 +17,15 @@ export async function loadCustomRoles(db: Knex): Promise<CustomRoleRecord[]> {
   return rows.map(toRecord)
 }
 
-export async function loadCustomRole(db: Knex, id: string): Promise<CustomRoleRecord | undefined> {
+/**
+ * Bring this node's enforcer in line with the stored role, or drop it once the row is gone. The node
+ * that made the edit calls it before answering (so the response already reflects it), every node
+ * again when the edit's fan-out message arrives.
+ */
+export async function refreshCustomRole(db: Knex, rbac: Rbac, id: string): Promise<void> {
   const row = await db('custom_roles').where({ id }).first('id', 'tenant_id', 'name', 'level', 'permissions')
-  return row ? toRecord(row) : undefined
+  if (row) await rbac.setCustomRole(toRecord(row))
+  else await rbac.removeCustomRole(id)
 }
 
 export const actorLevel = (rbac: Rbac, p: Principal): number => rbac.levelOf(p.role, p.tenant.id)
