@@ -137,13 +137,22 @@ export class PluginManager {
   }
 
   private async deactivate(name: string): Promise<void> {
+    await this.unload(name)
+    await this.options.rbac.reloadPredefined()
+  }
+
+  /**
+   * Deactivate without re-reading the predefined grants, for a caller that activates next (activate
+   * reloads them whether it succeeds or fails): reloading in between would only deny the plugin's
+   * permissions to requests on the running app for the length of the swap.
+   */
+  private async unload(name: string): Promise<void> {
     const entry = this.loaded.get(name)
     if (!entry) return
     await entry.plugin.dispose()
     this.options.catalogue.unregister(name)
     this.rules.delete(name)
     this.loaded.delete(name)
-    await this.options.rbac.reloadPredefined()
   }
 
   private reorder(): void {
@@ -188,7 +197,7 @@ export class PluginManager {
 
   private async swapIn(fresh: LoadedPlugin, meta: { sourceDir: string; codeHash: string }, previous: Loaded | undefined): Promise<void> {
     await this.migrate(fresh.descriptor)
-    if (previous) await this.deactivate(fresh.name)
+    if (previous) await this.unload(fresh.name)
     try {
       await this.activate(fresh)
       this.loaded.set(fresh.name, { plugin: fresh, ...meta })
@@ -196,7 +205,7 @@ export class PluginManager {
       await this.onChange?.()
     } catch (err) {
       // Put back exactly what ran before: the previous instance's manifest, registered afresh.
-      if (this.loaded.get(fresh.name)?.plugin === fresh) await this.deactivate(fresh.name)
+      if (this.loaded.get(fresh.name)?.plugin === fresh) await (previous ? this.unload(fresh.name) : this.deactivate(fresh.name))
       if (previous) {
         const restored = new LoadedPlugin(previous.plugin.descriptor, previous.plugin.manifest, previous.plugin.validateSettings, this.options.runtime)
         await this.activate(restored)
@@ -235,6 +244,7 @@ export class PluginManager {
 
   /** Shutdown: unload everything, dependants first. */
   async close(): Promise<void> {
-    for (const name of [...this.loaded.keys()].reverse()) await this.deactivate(name)
+    for (const name of [...this.loaded.keys()].reverse()) await this.unload(name)
+    await this.options.rbac.reloadPredefined()
   }
 }
