@@ -3,13 +3,16 @@ import type { Knex } from 'knex'
 import type { QueueJobData, Processor, WorkerOptions, JobOptions, ScheduleSpec, QueuePort } from '../kernel/queue/port.ts'
 import type { BusEvent, BusPayload } from '../kernel/bus/bus.ts'
 import type { TopicDefinition } from '../kernel/realtime/types.ts'
+import type { PredefinedRoleKey } from '../kernel/rbac/roles.ts'
+import type { Clock } from '../kernel/clock.ts'
 
 export type { QueueJobData, QueueJob, Processor, WorkerOptions, JobOptions, ScheduleSpec } from '../kernel/queue/port.ts'
 export type { BusEvent, BusPayload } from '../kernel/bus/bus.ts'
 export type { TopicDefinition, RealtimeIdentity } from '../kernel/realtime/types.ts'
+export type { Clock } from '../kernel/clock.ts'
 
 /** Lowest predefined role that gets a permission; higher roles inherit it. */
-export type RoleKey = 'super_admin' | 'admin' | 'manager' | 'team_lead' | 'senior_agent' | 'agent' | 'junior_agent' | 'viewer' | 'guest' | 'restricted'
+export type RoleKey = PredefinedRoleKey
 
 /** A JSON schema (draft-07) — settings and route schemas. */
 export type JsonSchema = Record<string, unknown>
@@ -40,10 +43,6 @@ export interface PluginUiDeclaration {
   module?: string
   nav?: NavItem[]
   slots?: SlotFragmentDeclaration[]
-}
-
-export interface Clock {
-  now(): Date
 }
 
 export interface PluginJobs {

@@ -2,9 +2,9 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import type { PluginManifest } from '../../sdk/plugin.ts'
 import { PluginError, PLUGIN_NAME, type PluginDescriptor } from './descriptor.ts'
 import { lintSchema } from '../http/schema-lint.ts'
+import { PREDEFINED_ROLES } from '../rbac/roles.ts'
 
 const ajv = new Ajv({ allErrors: true })
-const ROLE_KEYS = ['super_admin', 'admin', 'manager', 'team_lead', 'senior_agent', 'agent', 'junior_agent', 'viewer', 'guest', 'restricted']
 const label = { type: 'object', additionalProperties: false, required: ['en', 'id'], properties: { en: { type: 'string', maxLength: 60 }, id: { type: 'string', maxLength: 60 } } }
 const itemId = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,62}$' }
 
@@ -27,7 +27,7 @@ const validateShape = ajv.compile({
         ],
       },
     },
-    grants: { type: 'object', additionalProperties: false, properties: Object.fromEntries(ROLE_KEYS.map((r) => [r, { type: 'array', items: { type: 'string' } }])) },
+    grants: { type: 'object', additionalProperties: false, properties: Object.fromEntries(PREDEFINED_ROLES.map((r) => [r.key, { type: 'array', items: { type: 'string' } }])) },
     settings: { type: 'object' },
     provides: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9_]*$' }, uniqueItems: true },
     ui: {
