@@ -50,6 +50,19 @@ export function isApiError(err: unknown): err is ApiError {
   return err instanceof Error && err.name === 'ApiError' && typeof (err as { code?: unknown }).code === 'string'
 }
 
+/**
+ * What to tell the user about a failed call: the plugin's own wording for the error's code when its
+ * dictionary has `<prefix>.error.<code>` (the error's details fill its variables), else the server's
+ * message (already specific); for anything but an API error, the `otherwise` key.
+ */
+export function errorText(host: UiHost, err: unknown, prefix: string, otherwise = `${prefix}.error.unknown`): string {
+  if (!isApiError(err)) return host.t(otherwise)
+  const key = `${prefix}.error.${err.code}`
+  const details = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? (err.details as Record<string, string | number>) : undefined
+  const text = host.t(key, details)
+  return text !== key ? text : err.message
+}
+
 export interface PageProps {
   host: UiHost
   /**

@@ -1,16 +1,9 @@
 import { createSignal, onCleanup } from 'solid-js'
-import { isApiError, type UiHost } from '@sapa/sdk/ui'
+import { errorText as sdkErrorText, isApiError, type UiHost } from '@sapa/sdk/ui'
 import type { ListFilters } from './types.ts'
 
 /** Our wording for codes we can say better, else the server's message (it is already specific). */
-export function errorText(host: UiHost, err: unknown): string {
-  if (isApiError(err)) {
-    const key = `contacts.error.${err.code}`
-    const text = host.t(key)
-    return text !== key ? text : err.message
-  }
-  return host.t('contacts.error.unknown')
-}
+export const errorText = (host: UiHost, err: unknown): string => sdkErrorText(host, err, 'contacts')
 
 /** The field a 400 names (`details.field`), e.g. `phone` or `attributes.city`. */
 export function errorField(err: unknown): string | null {

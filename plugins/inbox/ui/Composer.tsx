@@ -2,7 +2,7 @@
 // "/" at the start offers quick replies; an emoji grid; an attachment with a preview before sending.
 // Without inbox.conversation.reply there is no send button, only the reason.
 import { createSignal, For, onCleanup, Show } from 'solid-js'
-import { isApiError, type UiHost } from '@sapa/sdk/ui'
+import { errorText, type UiHost } from '@sapa/sdk/ui'
 import { EmojiPicker } from './EmojiPicker.tsx'
 import { fileSize } from './format.ts'
 import { Icon } from './icons.tsx'
@@ -16,7 +16,7 @@ interface Attachment {
   preview: string | null
 }
 
-const errorMessage = (host: UiHost, err: unknown) => (isApiError(err) ? err.message : host.t('inbox.error.send'))
+const errorMessage = (host: UiHost, err: unknown) => errorText(host, err, 'inbox', 'inbox.error.send')
 
 export function Composer(props: {
   host: UiHost

@@ -1,16 +1,7 @@
-import { isApiError, type UiHost } from '@sapa/sdk/ui'
+import { errorText as sdkErrorText, isApiError, type UiHost } from '@sapa/sdk/ui'
 
 /** A message for an error: ours for codes we can say better (with details filled in), else the server's. */
-export function errorText(host: UiHost, err: unknown): string {
-  if (isApiError(err)) {
-    const key = `whatsapp.error.${err.code}`
-    const details = (err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? err.details : {}) as Record<string, string | number>
-    const text = host.t(key, details)
-    if (text !== key) return text
-    return err.message
-  }
-  return host.t('whatsapp.error.unknown')
-}
+export const errorText = (host: UiHost, err: unknown): string => sdkErrorText(host, err, 'whatsapp')
 
 /** Field-level problems of a 400 (`details: [{ field, problem }]` or `{ field }`), keyed by field. */
 export function fieldErrors(err: unknown): Record<string, string> {
