@@ -18,12 +18,18 @@ export interface ResolvedJobOptions {
   priority: number
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/
+/** `<plugin>.<name>[.<more>]`. A string so that JSON schemas (the queue routes) can carry it too. */
+export const QUEUE_NAME_PATTERN = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$'
+export const MAX_QUEUE_NAME_LENGTH = 200
+const QUEUE_NAME = new RegExp(QUEUE_NAME_PATTERN)
 const SCHEDULER_ID = /^[A-Za-z0-9_.-]+$/
 
+export const isQueueName = (queue: unknown): queue is string =>
+  typeof queue === 'string' && queue.length <= MAX_QUEUE_NAME_LENGTH && QUEUE_NAME.test(queue)
+
 export function assertQueueName(queue: string): void {
-  if (typeof queue !== 'string' || queue.length > 200 || !QUEUE_NAME.test(queue)) {
-    throw new Error(`queue name must look like <plugin>.<name> (letters, digits, _ and -, dot-separated, at most 200 chars); got ${JSON.stringify(queue)}`)
+  if (!isQueueName(queue)) {
+    throw new Error(`queue name must look like <plugin>.<name> (letters, digits, _ and -, dot-separated, at most ${MAX_QUEUE_NAME_LENGTH} chars); got ${JSON.stringify(queue)}`)
   }
 }
 

@@ -3,16 +3,15 @@ import type { KernelServices } from '../kernel.ts'
 import { AppError, badRequest } from '../errors.ts'
 import { pageQuery, str, uuid } from '../http/schemas.ts'
 import { DASHBOARD_PATH, registerQueueDashboard } from '../queue/dashboard.ts'
+import { isQueueName, MAX_QUEUE_NAME_LENGTH, QUEUE_NAME_PATTERN } from '../queue/options.ts'
 
-/** Queue names are `<plugin>.<name>[.<more>]`, as kernel/queue/options.ts enforces. */
-const QUEUE_NAME = '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$'
-const queueName = { type: 'string', pattern: QUEUE_NAME, maxLength: 200 } as const
+const queueName = { type: 'string', pattern: QUEUE_NAME_PATTERN, maxLength: MAX_QUEUE_NAME_LENGTH } as const
 
 const encodeCursor = (name: string) => Buffer.from(name).toString('base64url')
 function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined
   const name = Buffer.from(cursor, 'base64url').toString()
-  if (!new RegExp(QUEUE_NAME).test(name) || name.length > 200) throw badRequest('invalid_cursor', 'The cursor is not valid')
+  if (!isQueueName(name)) throw badRequest('invalid_cursor', 'The cursor is not valid')
   return name
 }
 
