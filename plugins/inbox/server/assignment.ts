@@ -207,6 +207,7 @@ export async function autoAssign(deps: Deps, tenantId: string, teamId: string): 
       .forUpdate()
     const done: Conversation[] = []
     let tick = 0
+    const names = await peopleById(trx, tenantId, queue.map((a) => a.userId)) // once, not per conversation
     for (const c of waiting) {
       const agent = queue.shift()
       if (!agent) break
@@ -221,7 +222,7 @@ export async function autoAssign(deps: Deps, tenantId: string, teamId: string): 
         continue
       }
       await TeamMember.of(tenantId, trx).where({ team_id: teamId, user_id: agent.userId }).patch({ last_assigned_at: at } as any)
-      await insertSystem(deps, trx, tenantId, c.id, { event: 'assigned', assigneeId: agent.userId, teamId, by: null, auto: true }, `Assigned automatically to ${await nameOf(trx, tenantId, agent.userId)}`)
+      await insertSystem(deps, trx, tenantId, c.id, { event: 'assigned', assigneeId: agent.userId, teamId, by: null, auto: true }, `Assigned automatically to ${names.get(agent.userId)?.name ?? 'a former member'}`)
       done.push(row)
       agent.load++
       agent.last = at.getTime()
