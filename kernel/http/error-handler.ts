@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { AppError, type ErrorBody } from '../errors.ts'
 
 // Fastify's own errors mapped to stable codes; anything unknown becomes a bare 500.
@@ -11,14 +11,24 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported_media_type', 'The Content-Type header is not valid'],
 }
 
-function body(code: string, message: string, details?: unknown): ErrorBody {
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } }
 }
+
+/**
+ * The answer for a path that does not exist, also given where a route must not reveal that it
+ * exists (the SPA fallback's reserved paths, the queue dashboard to non-operators).
+ */
+export const routeNotFoundBody = (req: Pick<FastifyRequest, 'method' | 'url'>): ErrorBody =>
+  errorBody('route_not_found', `No route ${req.method} ${req.url.split('?')[0]}`)
+
+/** Anything unexpected: the cause goes to the log, never to the client. */
+export const internalErrorBody = (): ErrorBody => errorBody('internal_error', 'Something went wrong on our side')
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & { validationContext?: string }, req, reply) => {
     if (err instanceof AppError) {
-      return reply.status(err.statusCode).send(body(err.code, err.message, err.details))
+      return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.details))
     }
     if (err.validation) {
       const details = err.validation.map((v) => {
@@ -33,23 +43,23 @@ export function installErrorHandling(app: FastifyInstance): void {
           problem: v.keyword === 'additionalProperties' ? `unknown field "${(v.params as any).additionalProperty}"` : v.message,
         }
       })
-      return reply.status(400).send(body('validation_failed', 'The request is not valid', details))
+      return reply.status(400).send(errorBody('validation_failed', 'The request is not valid', details))
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined
-    if (known) return reply.status(known[0]).send(body(known[1], known[2]))
+    if (known) return reply.status(known[0]).send(errorBody(known[1], known[2]))
     // JSON parse errors from secure-json-parse (__proto__ / constructor keys) and bad JSON.
     if (err instanceof SyntaxError || /prototype|constructor/i.test(err.message ?? '') && (err.statusCode ?? 500) === 400) {
-      return reply.status(400).send(body('invalid_json', 'The body is not valid JSON or contains a forbidden key'))
+      return reply.status(400).send(errorBody('invalid_json', 'The body is not valid JSON or contains a forbidden key'))
     }
-    if (err.statusCode === 429) return reply.status(429).send(body('rate_limited', 'Too many attempts, try again in a minute'))
+    if (err.statusCode === 429) return reply.status(429).send(errorBody('rate_limited', 'Too many attempts, try again in a minute'))
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(err.statusCode).send(body('bad_request', 'The request could not be processed'))
+      return reply.status(err.statusCode).send(errorBody('bad_request', 'The request could not be processed'))
     }
     req.log.error({ err }, 'unhandled error')
-    return reply.status(500).send(body('internal_error', 'Something went wrong on our side'))
+    return reply.status(500).send(internalErrorBody())
   })
 
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send(body('route_not_found', `No route ${req.method} ${req.url.split('?')[0]}`))
+    reply.status(404).send(routeNotFoundBody(req))
   })
 }

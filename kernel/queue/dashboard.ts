@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Queue } from 'bullmq'
 import type { Authenticate, Principal } from '../auth/principal.ts'
+import { internalErrorBody, routeNotFoundBody } from '../http/error-handler.ts'
 import { JOB_STATES, type JobState, type QueueLogger, type QueuePort } from './port.ts'
 
 /**
@@ -29,11 +30,6 @@ export interface DashboardDeps {
   redisPrefix: string
 }
 
-/** What the kernel's not-found handler answers, byte for byte (kernel/http/error-handler.ts). */
-function notFoundBody(req: FastifyRequest) {
-  return { error: { code: 'route_not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } }
-}
-
 /**
  * onRequest guard for the whole dashboard context. It answers itself rather than throwing: bull-board
  * installs its own error handler in its context, which would echo internal error messages.
@@ -45,9 +41,9 @@ export function operatorOnly(authenticate: Authenticate, afterAuth?: () => Promi
       principal = await authenticate(req)
     } catch (err) {
       req.log.error({ err }, 'queue dashboard: authentication failed')
-      return reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side' } })
+      return reply.status(500).send(internalErrorBody())
     }
-    if (principal?.user?.isOperator !== true) return reply.status(404).send(notFoundBody(req))
+    if (principal?.user?.isOperator !== true) return reply.status(404).send(routeNotFoundBody(req))
     req.principal = principal
     reply.header('cache-control', 'no-store')
     reply.header('x-robots-tag', 'noindex')

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { KernelServices } from '../kernel.ts'
 import { AppError } from '../errors.ts'
+import { routeNotFoundBody } from '../http/error-handler.ts'
 
 /** The built web shell (scripts/build-ui.ts writes it). */
 export const SHELL_DIST = path.resolve(import.meta.dirname, '..', '..', 'ui', 'dist')
@@ -62,7 +63,7 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Sapa</title>
 <p>The API is running: see <a href="/docs">/docs</a>.</p></body>`
 
 function sendIndex(req: FastifyRequest, reply: FastifyReply) {
-  if (RESERVED.test(req.url.split('?')[0])) throw new AppError(404, 'route_not_found', `No route ${req.method} ${req.url.split('?')[0]}`)
+  if (RESERVED.test(req.url.split('?')[0])) return reply.status(404).send(routeNotFoundBody(req))
   const index = readIndex()
   reply.header('cache-control', 'no-cache')
   if (!index) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT)

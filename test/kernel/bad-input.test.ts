@@ -269,6 +269,7 @@ t.test('bad input (body limit 2048)', async (t) => {
     t.equal(notFound.statusCode, 404)
     assertErrorShape(t, notFound, 'unknown route')
     t.equal(notFound.json().error.code, 'route_not_found')
+    t.equal(notFound.json().error.message, 'No route GET /api/nothing-here', 'answered by the web shell\'s catch-all, as the not-found handler would')
     t.equal((await op.inject({ method: 'PUT', url: '/api/users' })).json().error.code, 'route_not_found', 'unknown method')
   })
 })
