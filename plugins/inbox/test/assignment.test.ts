@@ -97,6 +97,8 @@ t.test('auto-assignment: round robin among online agents, within capacity', asyn
   const b = await w.agent('agent', [team.id])
   const c = await w.agent('agent', [team.id])
   for (const who of [a, b]) t.equal((await who.inject({ method: 'PUT', url: '/api/inbox/presence', payload: { status: 'online' } })).statusCode, 200)
+  const names = new Map([[a.user.id, 'Ayu'], [b.user.id, 'Budi']])
+  for (const [id, name] of names) await h.services.db('users').where({ id }).update({ name })
   await c.inject({ method: 'PUT', url: '/api/inbox/presence', payload: { status: 'away' } })
 
   const phones = ['081240000001', '081240000002', '081240000003', '081240000004', '081240000005']
@@ -112,6 +114,11 @@ t.test('auto-assignment: round robin among online agents, within capacity', asyn
   t.same(owners.slice(0, 4), [first, second, first, second], 'round robin')
   t.equal(owners[4], null, 'both at capacity (2): the fifth waits')
   t.notOk(owners.includes(c.user.id), 'the away agent gets nothing')
+  const autoLines = await h.services.db('inbox_messages').where({ tenant_id: w.tenant.id, kind: 'system' }).whereRaw(`payload->>'auto' = 'true'`).select('text', 'payload')
+  t.equal(autoLines.length, 4, 'a system line per automatic assignment')
+  for (const line of autoLines) {
+    t.equal(line.text, `Assigned automatically to ${names.get(line.payload.assigneeId)}`, 'naming the agent it went to')
+  }
 
   // Capacity frees up when one is resolved: the waiting one goes to that agent.
   await w.post(admin, `/api/inbox/conversations/${list[0].id}/status`, { status: 'resolved' })
