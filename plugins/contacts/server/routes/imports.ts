@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify'
-import multipart from '@fastify/multipart'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import multipart, { type MultipartValue } from '@fastify/multipart'
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
 import { AppError, decodeCursor, idParams, newId, page, pageQuery, type PluginContext } from '@sapa/sdk'
@@ -53,6 +53,40 @@ function parseMapping(text: string, attributes: Map<string, AttributeDef>): [str
   return entries as [string, string][]
 }
 
+/**
+ * The upload both import routes take: one part named `file`, read whole (the multipart limits cap
+ * it), its format from its bytes. Any other field goes to `field`, which throws for what the route
+ * does not take. The errors are the same on both routes but for the wording they give about fields.
+ */
+async function readUpload(req: FastifyRequest, options: { wrongFileCode: string; tooManyParts: string; field(part: MultipartValue): void }) {
+  if (!req.isMultipart()) throw new AppError(415, 'multipart_required', 'Upload the file as multipart/form-data with a "file" field')
+  let file: { data: Buffer; filename: string } | null = null
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || file) {
+          await part.toBuffer().catch(() => {})
+          throw new AppError(400, options.wrongFileCode, 'Send one file, in the "file" field', { field: part.fieldname.slice(0, 40) })
+        }
+        file = { data: await part.toBuffer(), filename: (part.filename || 'upload').slice(0, 255) }
+      } else {
+        options.field(part)
+      }
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError(413, 'import_file_too_large', `Import files may be at most ${IMPORT_LIMITS.maxBytes / 1048576} MB`)
+    if (code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError(400, 'too_many_parts', options.tooManyParts)
+    throw err
+  }
+  if (!file) throw new AppError(400, 'file_required', 'Send the file in a "file" field', { field: 'file' })
+  if (file.data.length === 0) throw new AppError(400, 'empty_file', 'The file is empty', { field: 'file' })
+  const format = detectFormat(file.data)
+  if (format === 'xls') throw new AppError(415, 'unsupported_file_type', 'Old .xls workbooks are not supported: save the sheet as .xlsx or CSV', { field: 'file' })
+  if (format === 'binary') throw new AppError(415, 'unsupported_file_type', 'Upload a CSV or an .xlsx spreadsheet', { field: 'file' })
+  return { ...file, format }
+}
+
 export function importRoutes(ctx: PluginContext<any>, contacts: Contacts, importer: Importer) {
   const audit = auditor(ctx)
 
@@ -71,41 +105,26 @@ export function importRoutes(ctx: PluginContext<any>, contacts: Contacts, import
       schema: { tags: TAG, consumes: ['multipart/form-data'] },
       config: { permission: 'contacts.contact.import', rawBody: true },
     }, async (req, reply) => {
-      if (!req.isMultipart()) throw new AppError(415, 'multipart_required', 'Upload the file as multipart/form-data with a "file" field')
-      const tenantId = tenantOf(req)
-      let file: { data: Buffer; filename: string } | null = null
-      let mappingText: string | null = null
-      let onDuplicate: 'update' | 'skip' = 'update'
-      try {
-        for await (const part of req.parts()) {
-          if (part.type === 'file') {
-            if (part.fieldname !== 'file' || file) {
-              await part.toBuffer().catch(() => {})
-              throw new AppError(400, 'unexpected_file', 'Send one file, in the "file" field', { field: part.fieldname.slice(0, 40) })
-            }
-            file = { data: await part.toBuffer(), filename: (part.filename || 'upload').slice(0, 255) }
-          } else if (part.fieldname === 'mapping') {
+      const fields: { mappingText: string | null; onDuplicate: 'update' | 'skip' } = { mappingText: null, onDuplicate: 'update' }
+      const file = await readUpload(req, {
+        wrongFileCode: 'unexpected_file',
+        tooManyParts: 'Send one file, and at most the mapping and onDuplicate fields',
+        field(part) {
+          if (part.fieldname === 'mapping') {
             if (part.valueTruncated) throw new AppError(400, 'invalid_mapping', `mapping may be at most ${MAX_MAPPING_BYTES / 1024} KB`, { field: 'mapping' })
-            mappingText = String(part.value)
+            fields.mappingText = String(part.value)
           } else if (part.fieldname === 'onDuplicate') {
             const value = String(part.value)
             if (value !== 'update' && value !== 'skip') throw new AppError(400, 'invalid_on_duplicate', 'onDuplicate is "update" or "skip"', { field: 'onDuplicate' })
-            onDuplicate = value
+            fields.onDuplicate = value
           } else {
             throw new AppError(400, 'unknown_field', `Unknown field "${part.fieldname.slice(0, 40)}" (send file, mapping, onDuplicate)`, { field: part.fieldname.slice(0, 40) })
           }
-        }
-      } catch (err) {
-        const code = (err as { code?: string }).code
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError(413, 'import_file_too_large', `Import files may be at most ${IMPORT_LIMITS.maxBytes / 1048576} MB`)
-        if (code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError(400, 'too_many_parts', 'Send one file, and at most the mapping and onDuplicate fields')
-        throw err
-      }
-      if (!file) throw new AppError(400, 'file_required', 'Send the file in a "file" field', { field: 'file' })
-      if (file.data.length === 0) throw new AppError(400, 'empty_file', 'The file is empty', { field: 'file' })
-      const format = detectFormat(file.data)
-      if (format === 'xls') throw new AppError(415, 'unsupported_file_type', 'Old .xls workbooks are not supported: save the sheet as .xlsx or CSV', { field: 'file' })
-      if (format === 'binary') throw new AppError(415, 'unsupported_file_type', 'Upload a CSV or an .xlsx spreadsheet', { field: 'file' })
+        },
+      })
+      const { mappingText, onDuplicate } = fields
+      const { format } = file
+      const tenantId = tenantOf(req)
 
       const attributes = await contacts.attributeDefs(tenantId)
       const mapping = mappingText === null || mappingText.trim() === '' ? null : parseMapping(mappingText, attributes)
@@ -149,27 +168,13 @@ export function importRoutes(ctx: PluginContext<any>, contacts: Contacts, import
       schema: { tags: TAG, consumes: ['multipart/form-data'] },
       config: { permission: 'contacts.contact.import', rawBody: true },
     }, async (req) => {
-      if (!req.isMultipart()) throw new AppError(415, 'multipart_required', 'Upload the file as multipart/form-data with a "file" field')
-      let data: Buffer | null = null
-      try {
-        for await (const part of req.parts()) {
-          if (part.type !== 'file' || part.fieldname !== 'file' || data) {
-            if (part.type === 'file') await part.toBuffer().catch(() => {})
-            throw new AppError(400, 'unexpected_field', 'Send one file, in the "file" field', { field: part.fieldname.slice(0, 40) })
-          }
-          data = await part.toBuffer()
-        }
-      } catch (err) {
-        const code = (err as { code?: string }).code
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError(413, 'import_file_too_large', `Import files may be at most ${IMPORT_LIMITS.maxBytes / 1048576} MB`)
-        if (code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError(400, 'too_many_parts', 'Send one file, in the "file" field')
-        throw err
-      }
-      if (!data) throw new AppError(400, 'file_required', 'Send the file in a "file" field', { field: 'file' })
-      if (data.length === 0) throw new AppError(400, 'empty_file', 'The file is empty', { field: 'file' })
-      const format = detectFormat(data)
-      if (format === 'xls') throw new AppError(415, 'unsupported_file_type', 'Old .xls workbooks are not supported: save the sheet as .xlsx or CSV', { field: 'file' })
-      if (format === 'binary') throw new AppError(415, 'unsupported_file_type', 'Upload a CSV or an .xlsx spreadsheet', { field: 'file' })
+      const { data, format } = await readUpload(req, {
+        wrongFileCode: 'unexpected_field',
+        tooManyParts: 'Send one file, in the "file" field',
+        field(part) {
+          throw new AppError(400, 'unexpected_field', 'Send one file, in the "file" field', { field: part.fieldname.slice(0, 40) })
+        },
+      })
       try {
         return { format, ...(await previewImport(data, format, await contacts.attributeDefs(tenantOf(req)), IMPORT_LIMITS.maxUnpackedBytes)) }
       } catch (err) {
