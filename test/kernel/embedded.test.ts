@@ -1,6 +1,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 
@@ -40,10 +41,21 @@ const stop = (child: ReturnType<typeof spawn>) =>
     child.kill('SIGTERM')
   })
 
+/** A port nothing listens on now (a random one in 40000-45000 collided with outgoing connections' ports). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
 t.test('embedded mode: first start seeds a demo, a second process is refused, a restart reuses the data', async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sapa-embedded-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-  const port = String(40000 + Math.floor(Math.random() * 5000))
+  const port = String(await freePort())
   const env = { DATA_DIR: dataDir, PORT: port, SAPA_DEMO_ADMIN_EMAIL: 'owner@demo.test', SAPA_DEMO_ADMIN_PASSWORD: 'demo password 1' }
 
   const first = run(env, /password:\s+\S+/)
@@ -58,7 +70,7 @@ t.test('embedded mode: first start seeds a demo, a second process is refused, a 
   const me = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0] } }).then((r) => r.json())
   t.match(me, { tenant: { name: 'Demo', slug: 'demo', timezone: 'Asia/Jakarta' }, role: { key: 'super_admin' }, isOperator: true })
 
-  const second = run({ ...env, PORT: String(Number(port) + 1) }, null, 20_000)
+  const second = run({ ...env, PORT: String(await freePort()) }, null, 20_000)
   const began = Date.now()
   const refused = await second.done
   t.not(refused.code, 0, 'a second process on the same data dir exits non-zero')
