@@ -1,7 +1,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from '../../kernel/testing/free-port.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 
@@ -40,17 +40,6 @@ const stop = (child: ReturnType<typeof spawn>) =>
     child.once('exit', () => resolve())
     child.kill('SIGTERM')
   })
-
-/** A port nothing listens on now (a random one in 40000-45000 collided with outgoing connections' ports). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
 
 t.test('embedded mode: first start seeds a demo, a second process is refused, a restart reuses the data', async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sapa-embedded-'))

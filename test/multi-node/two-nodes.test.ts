@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import knex from 'knex'
 import WebSocket from 'ws'
 import { readFrame } from '../../kernel/realtime/protocol.ts'
+import { freePort } from '../../kernel/testing/free-port.ts'
 
 /**
  * Two kernel processes on loopback sharing one Postgres and one Redis: what one node changes,
@@ -61,7 +62,7 @@ if (!dbUrl || !redisUrl) {
         child.stderr!.on('data', onData)
         child.once('exit', (code) => reject(new Error(`node on ${port} exited with ${code}:\n${output}`)))
       })
-    const [portA, portB] = [31000 + Math.floor(Math.random() * 2000), 33500 + Math.floor(Math.random() * 2000)]
+    const [portA, portB] = [await freePort(), await freePort()]
     await start(portA) // A migrates and seeds first; B then finds everything in place
     await start(portB)
     const A = `http://127.0.0.1:${portA}`

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import knex from 'knex'
 import WebSocket from 'ws'
-import { readFrame } from '@sapa/sdk/testing'
+import { freePort, readFrame } from '@sapa/sdk/testing'
 
 /**
  * Two worker processes (`scripts/start.ts`) on loopback sharing one Postgres and one Redis. A sandbox
@@ -81,7 +81,7 @@ if (!dbUrl || !redisUrl) {
           if (!ready) reject(new Error(`node on ${port} exited with ${code ?? signal}:\n${output}`))
         })
       })
-    const [portA, portB] = [31000 + Math.floor(Math.random() * 2000), 33500 + Math.floor(Math.random() * 2000)]
+    const [portA, portB] = [await freePort(), await freePort()]
     await start(portA) // A migrates and seeds first; B then finds everything in place
     await start(portB)
     const ports = new Map<number, number>(children.map((c, i) => [c.pid!, i === 0 ? portA : portB]))
