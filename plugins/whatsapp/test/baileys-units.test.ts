@@ -4,12 +4,12 @@ import { proto } from '@whiskeysockets/baileys'
 import { DriverError } from '../server/drivers/port.ts'
 import { CircuitBreaker } from '../server/drivers/baileys/circuit-breaker.ts'
 import { Pacer } from '../server/drivers/baileys/pacing.ts'
-import { backoffDelay } from '../server/drivers/baileys/backoff.ts'
+import { backoffDelay } from '../server/drivers/backoff.ts'
 import { baileysConfigSchema, resolveBaileysConfig, BAILEYS_DEFAULTS } from '../server/drivers/baileys/config.ts'
 import { deliveryStatus, normaliseContent, receiptStatus } from '../server/drivers/baileys/messages.ts'
 import { e164ToJid, pnJidToE164 } from '../server/drivers/baileys/jid.ts'
 import { toDriverError } from '../server/drivers/baileys/driver.ts'
-import { LruMap } from '../server/drivers/baileys/lru.ts'
+import { LruMap } from '../server/drivers/lru.ts'
 import { boom } from './support/baileys-fake-socket.ts'
 
 function thrown(fn: () => unknown): DriverError {
@@ -168,6 +168,7 @@ t.test('LruMap', async (t) => {
   lru.get('a')
   lru.set('c', 3)
   t.same([lru.has('a'), lru.has('b'), lru.has('c')], [true, false, true], 'least recently used goes first')
+  t.same([...lru.keys()], ['a', 'c'], 'keys oldest first')
   lru.set('d', 4, 100)
   now = 100
   t.equal(lru.get('d'), undefined, 'expired')

@@ -27,12 +27,12 @@ import {
   type WhatsAppDriver,
 } from '../port.ts'
 import { useSealedAuthState, type SealedAuthState } from './auth-store.ts'
-import { backoffDelay } from './backoff.ts'
+import { backoffDelay } from '../backoff.ts'
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.ts'
 import { resolveBaileysConfig, type BaileysConfig } from './config.ts'
 import { e164ToJid, isLidJid, normaliseLid, pnJidToE164 } from './jid.ts'
 import { toBaileysLogger } from './logger.ts'
-import { LruMap } from './lru.ts'
+import { LruMap } from '../lru.ts'
 import { deliveryStatus, normaliseContent, receiptStatus, timestampOf } from './messages.ts'
 import { Pacer } from './pacing.ts'
 

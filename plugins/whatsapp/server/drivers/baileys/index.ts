@@ -17,7 +17,7 @@ export {
 export { useSealedAuthState, serialise, deserialise, CREDS_KEY, signalKey, type SealedAuthState } from './auth-store.ts'
 export { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts'
 export { Pacer, type PacerOptions } from './pacing.ts'
-export { backoffDelay } from './backoff.ts'
+export { backoffDelay } from '../backoff.ts'
 export { normaliseContent, deliveryStatus, receiptStatus } from './messages.ts'
 export { e164ToJid, pnJidToE164 } from './jid.ts'
 

@@ -1,5 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { DriverError, type DriverContext, type OutboundMessage, type WhatsAppDriver } from '../port.ts'
+import { backoffDelay } from '../backoff.ts'
+import { LruMap } from '../lru.ts'
 import { resolveCloudConfig, type CloudConfig } from './config.ts'
 import { classify, graphRequest, GraphFailure, RATE_BASE_MS, RATE_MAX_MS, toDriverError, transportFailure, type GraphDeps, type RateLimitKind } from './graph.ts'
 
@@ -43,9 +45,9 @@ export function createCloudDriver(ctx: DriverContext<CloudConfig>, deps: CloudDr
 
   // Rate limits: a streak per key grows the wait (so a storm backs off instead of retrying in a
   // storm), and while a key is paused sends fail fast here instead of hitting Meta again.
-  const limits = new Map<string, { streak: number; until: number }>()
+  const limits = new LruMap<string, { streak: number; until: number }>(MAX_LIMIT_KEYS)
   // Media uploaded for a message that then failed to send: its retry reuses the media id.
-  const uploaded = new Map<string, string>()
+  const uploaded = new LruMap<string, string>(MAX_UPLOAD_CACHE)
 
   const now = () => ctx.now().getTime()
   const limitKey = (kind: RateLimitKind, to: string) => (kind === 'pair' ? `pair:${to}` : 'global')
@@ -65,12 +67,6 @@ export function createCloudDriver(ctx: DriverContext<CloudConfig>, deps: CloudDr
     }
   }
 
-  function remember<V>(map: Map<string, V>, key: string, value: V, max: number) {
-    map.delete(key)
-    map.set(key, value)
-    while (map.size > max) map.delete(map.keys().next().value as string)
-  }
-
   function onSuccess(to: string) {
     for (const key of ['global', `pair:${to}`]) {
       const limit = limits.get(key)
@@ -87,9 +83,8 @@ export function createCloudDriver(ctx: DriverContext<CloudConfig>, deps: CloudDr
     if (!c.rateLimit) return toDriverError(c)
     const key = limitKey(c.rateLimit, to)
     const streak = (limits.get(key)?.streak ?? 0) + 1
-    const backoff = Math.min(RATE_MAX_MS, RATE_BASE_MS[c.rateLimit] * 2 ** Math.min(streak - 1, 20))
-    const wait = c.retryAfterMs ?? Math.round(backoff * (0.8 + 0.4 * random()))
-    remember(limits, key, { streak, until: now() + wait }, MAX_LIMIT_KEYS)
+    const wait = c.retryAfterMs ?? backoffDelay(streak - 1, { initialDelayMs: RATE_BASE_MS[c.rateLimit], maxDelayMs: RATE_MAX_MS, jitter: 0.2 }, random)
+    limits.set(key, { streak, until: now() + wait })
     ctx.logger.warn({ sessionId: ctx.sessionId, kind: c.rateLimit, streak, waitMs: wait }, 'cloud api rate limit')
     return toDriverError(c, wait)
   }
@@ -105,7 +100,7 @@ export function createCloudDriver(ctx: DriverContext<CloudConfig>, deps: CloudDr
     form.append('file', new Blob([new Uint8Array(media.data)], { type: mime }), fileName(media.filename, kind, mime))
     const res = await graphRequest<{ id?: unknown }>(config, deps, { method: 'POST', path: `${phoneNumberId}/media`, form, timeoutMs: Math.max(config.timeoutMs, UPLOAD_TIMEOUT_MIN_MS) })
     if (typeof res.id !== 'string' || !res.id) throw new DriverError('Meta accepted the media upload but returned no media id', 'bad_response', true)
-    remember(uploaded, cacheKey, res.id, MAX_UPLOAD_CACHE)
+    uploaded.set(cacheKey, res.id)
     return res.id
   }
 

@@ -37,6 +37,11 @@ export class LruMap<K, V> {
     return this
   }
 
+  /** Oldest first; an expired entry is listed until something reads it. */
+  keys(): IterableIterator<K> {
+    return this.map.keys()
+  }
+
   delete(key: K): boolean {
     return this.map.delete(key)
   }
