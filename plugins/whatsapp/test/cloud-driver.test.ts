@@ -435,4 +435,9 @@ t.test('cloudConfigSchema: strict, as the sessions route validates it', async (t
   ]
   for (const [name, config] of bad) t.notOk(validate(JSON.parse(JSON.stringify(config))), name)
   t.same(resolveCloudConfig(ok as never), { ...ok, graphBaseUrl: 'https://graph.facebook.com', apiVersion: 'v21.0', timeoutMs: 15_000 })
+  // The operator's SAPA_WHATSAPP_GRAPH_URL never meets the schema: the same rule holds where it is resolved.
+  for (const [name, config] of bad.filter(([name]) => name.endsWith(' url') || name.includes('query'))) {
+    t.throws(() => resolveCloudConfig(config as never), /graphBaseUrl must be an http\(s\) address/, `resolve: ${name}`)
+  }
+  t.equal(resolveCloudConfig({ ...ok, graphBaseUrl: 'http://127.0.0.1:4010/graph/' } as never).graphBaseUrl, 'http://127.0.0.1:4010/graph', 'trailing slash dropped')
 })

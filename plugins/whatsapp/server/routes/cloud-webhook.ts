@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError, type PluginContext } from '@sapa/sdk'
 import { sessionIdParams } from './params.ts'
-import { mediaDownloader, parseWebhook, verifyChallenge, verifySignature, type CloudConfig } from '../drivers/cloud/index.ts'
+import { mediaDownloader, operatorGraph, parseWebhook, verifyChallenge, verifySignature, type CloudConfig } from '../drivers/cloud/index.ts'
 import type { Inbound } from '../inbound.ts'
 
 const params = sessionIdParams
@@ -17,7 +17,7 @@ export function cloudWebhookRoutes(ctx: PluginContext<any>, inbound: Inbound) {
     const row = await ctx.db('whatsapp_sessions').where({ id: sessionId, driver: 'cloud' }).first('tenant_id', 'id', 'config_sealed')
     if (!row || !(await ctx.isEnabled(row.tenant_id))) throw new AppError(404, 'session_not_found', 'WhatsApp number not found')
     const config = JSON.parse(ctx.secrets.decryptString(row.config_sealed)) as CloudConfig
-    return { tenantId: row.tenant_id as string, sessionId: row.id as string, config: { ...config, graphBaseUrl: process.env.SAPA_WHATSAPP_GRAPH_URL || undefined } }
+    return { tenantId: row.tenant_id as string, sessionId: row.id as string, config: operatorGraph(config) }
   }
 
   return async (app: FastifyInstance) => {
