@@ -39,6 +39,8 @@ t.test('a cloud number: connect, send, webhook handshake, signed deliveries', as
     return s.status === 'connected' && s
   })
   t.equal(connected.phone, '+6281100000001')
+  const listed = await admin.inject({ method: 'GET', url: '/api/whatsapp/sessions' })
+  t.notMatch(listed.body + JSON.stringify(connected), /EAAG-secret-token|app-secret|verify-me/, 'nor in the list or a connected number')
 
   const sent = await admin.inject({ method: 'POST', url: '/api/whatsapp/messages', payload: { sessionId: session.id, to: '081234567890', type: 'text', text: 'Halo dari Cloud' } })
   t.equal(sent.statusCode, 202)

@@ -9,15 +9,13 @@ export interface DriverEntry {
   create: DriverFactory<any>
   /** JSON schema of the number's driver config (strict). */
   configSchema: object
-  /** Config keys holding secrets: never returned by the API. */
-  secretKeys: string[]
   /** Sends per second on a new number unless its settings say otherwise. */
   defaultRatePerSecond: number
 }
 
 /** The drivers this build knows. Baileys and Cloud register here from their own folders. */
 export const drivers = new Map<DriverName, DriverEntry>([
-  ['sandbox', { create: createSandboxDriver as DriverFactory<any>, configSchema: sandboxConfigSchema, secretKeys: [], defaultRatePerSecond: 10 }],
+  ['sandbox', { create: createSandboxDriver as DriverFactory<any>, configSchema: sandboxConfigSchema, defaultRatePerSecond: 10 }],
   ['cloud', cloudDriverEntry],
   ['baileys', baileysDriverEntry],
 ])

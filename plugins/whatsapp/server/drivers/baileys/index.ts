@@ -30,6 +30,5 @@ export { e164ToJid, pnJidToE164 } from './jid.ts'
 export const baileysDriverEntry: DriverEntry = {
   create: ((ctx) => createBaileysDriver(ctx)) as DriverFactory<BaileysConfig>,
   configSchema: baileysConfigSchema,
-  secretKeys: [],
   defaultRatePerSecond: 1,
 }

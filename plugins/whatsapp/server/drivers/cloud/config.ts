@@ -1,7 +1,7 @@
 /**
  * A Cloud API number's driver config. The lead validates `POST /api/whatsapp/sessions
- * {driver:'cloud', config}` with `cloudConfigSchema`; the secrets are stored encrypted and arrive
- * here decrypted in `ctx.config`.
+ * {driver:'cloud', config}` with `tenantCloudConfigSchema`; the whole config is stored encrypted (no
+ * API ever returns it, so its secrets need no redacting) and arrives here decrypted in `ctx.config`.
  */
 export interface CloudConfig {
   /** The WhatsApp phone number's id in the Graph API (digits), not the phone number itself. */
@@ -21,9 +21,6 @@ export interface CloudConfig {
   /** Per Graph call (JSON calls); media upload and download get at least 60 s. Default 15 s. */
   timeoutMs?: number
 }
-
-/** Config keys holding secrets: never returned by the API. */
-export const cloudSecretKeys = ['accessToken', 'appSecret', 'verifyToken'] as const
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com'
 export const DEFAULT_API_VERSION = 'v21.0'

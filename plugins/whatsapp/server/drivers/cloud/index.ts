@@ -1,9 +1,9 @@
 import type { DriverEntry } from '../registry.ts'
 import type { DriverFactory } from '../port.ts'
-import { cloudSecretKeys, operatorGraph, tenantCloudConfigSchema, type CloudConfig } from './config.ts'
+import { operatorGraph, tenantCloudConfigSchema, type CloudConfig } from './config.ts'
 import { createCloudDriver } from './driver.ts'
 
-export { cloudConfigSchema, cloudSecretKeys, operatorGraph, resolveCloudConfig, type CloudConfig } from './config.ts'
+export { cloudConfigSchema, operatorGraph, resolveCloudConfig, type CloudConfig } from './config.ts'
 export { createCloudDriver, CLOUD_MEDIA_RULES, type CloudDriverDeps } from './driver.ts'
 export { verifyChallenge, verifySignature, parseWebhook, waIdToAddress, mediaDownloader, type ParsedWebhook, type ParseWebhookOptions } from './webhook.ts'
 export { submitTemplate, validateTemplate, TEMPLATE_LIMITS, type TemplateDefinition, type TemplateFieldError, type SubmitTemplateResult } from './templates.ts'
@@ -16,6 +16,5 @@ export { submitTemplate, validateTemplate, TEMPLATE_LIMITS, type TemplateDefinit
 export const cloudDriverEntry: DriverEntry = {
   create: ((ctx) => createCloudDriver({ ...ctx, config: operatorGraph(ctx.config) })) as DriverFactory<CloudConfig>,
   configSchema: tenantCloudConfigSchema,
-  secretKeys: [...cloudSecretKeys],
   defaultRatePerSecond: 20,
 }
