@@ -72,6 +72,9 @@ export function ContactsTable(props: { host: UiHost }) {
           <a class="btn" href="/contacts/segments" data-testid="segments-link">
             {t('contacts.segments.title')}
           </a>
+          <a class="btn" href="/contacts/fields" data-testid="fields-link">
+            {t('contacts.fields.link')}
+          </a>
           <Show when={host.can(PERM.export)}>
             <details
               class="ct-menu"

@@ -1,10 +1,12 @@
 // The contacts plugin's web module: one page at /contacts with its own sub-routes —
-// /contacts (table), /contacts/<id> (detail), /contacts/import[/<importId>], /contacts/segments.
+// /contacts (table), /contacts/<id> (detail), /contacts/import[/<importId>], /contacts/segments,
+// /contacts/fields (the custom fields).
 import { Match, Switch } from 'solid-js'
 import { defineUi, type PageProps } from '@sapa/sdk/ui'
 import './contacts.css'
 import { ContactDetail } from './ContactDetail.tsx'
 import { ContactsTable } from './ContactsTable.tsx'
+import { FieldsPage } from './FieldsPage.tsx'
 import { ImportPage } from './ImportWizard.tsx'
 import { messages } from './messages.ts'
 import { SegmentsPage } from './SegmentsPage.tsx'
@@ -18,6 +20,9 @@ function ContactsPage(props: PageProps) {
       </Match>
       <Match when={first() === 'segments'}>
         <SegmentsPage host={props.host} />
+      </Match>
+      <Match when={first() === 'fields'}>
+        <FieldsPage host={props.host} />
       </Match>
       <Match when={first()} keyed>
         {(id) => <ContactDetail host={props.host} id={id} />}

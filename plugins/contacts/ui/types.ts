@@ -9,6 +9,7 @@ export const PERM = {
   export: 'contacts.contact.export',
   merge: 'contacts.contact.merge',
   segments: 'contacts.segment.manage',
+  attributes: 'contacts.attribute.manage',
 } as const
 
 export type AttributeType = 'text' | 'number' | 'date' | 'select' | 'boolean'
