@@ -1,7 +1,8 @@
 // The contacts page in headless Chromium against a real kernel with the contacts plugin: empty
 // state, create (with the API's phone error on the field), search, detail with labels and notes,
 // the import wizard (preview, column mapping, realtime progress, counts, error report), export,
-// segments with live counts, delete, a viewer's read-only view, Indonesian and a phone-sized screen.
+// segments with live counts, delete, a viewer's read-only view, Indonesian, a phone-sized screen and
+// the custom fields page (add, a taken key, edit, delete, read-only for a viewer).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -301,6 +302,128 @@ async function run() {
     t.ok(detailWidth <= 390, `the detail fits too (${detailWidth}px)`)
     await screenshot(mp, 'contacts-detail-mobile')
     t.same(mobileErrors, [])
+  })
+
+  await t.test('custom fields: empty state, add, a taken key, edit, the contact form, read-only for a viewer, delete', async (t) => {
+    // A workspace of its own: acme already has the "city" attribute.
+    const beta = await h.createTenant('beta')
+    await h.services.db('tenants').where({ id: beta.id }).update({ locale: 'en', name: 'Beta Store' })
+    const betaAdmin = await h.createUser(beta, 'admin', { email: 'admin@beta.test' })
+    const betaViewer = await h.createUser(beta, 'viewer', { email: 'viewer@beta.test' })
+    const { page: fp, context, errors: fieldErrors } = await newPage(browser)
+    t.teardown(() => context.close())
+    const ftext = async (selector: string) => ((await fp.locator(selector).first().textContent()) ?? '').trim()
+    await signIn(fp, url, betaAdmin.email, betaAdmin.password)
+    await fp.goto(`${url}/contacts`)
+    await fp.locator('[data-testid=fields-link]').click()
+    await fp.waitForURL(`${url}/contacts/fields`)
+    await fp.locator('[data-testid=fields-empty]').waitFor()
+    t.match(await ftext('[data-testid=fields-empty]'), /No custom fields yet/, 'the empty state')
+    t.equal(await fp.locator('[data-testid=new-field]').count(), 1, 'with an add button for the admin')
+    await screenshot(fp, 'contacts-fields-empty')
+
+    // Add a select field: the key follows the label.
+    await fp.locator('[data-testid=new-field]').click()
+    const dialog = fp.locator('[data-testid=field-dialog]')
+    await dialog.waitFor()
+    t.equal(await fp.evaluate(() => document.activeElement?.id), 'field-label', 'the label has the focus')
+    await fp.locator('#field-label').fill('Kota')
+    t.equal(await fp.locator('#field-key').inputValue(), 'kota', 'the key is made from the label')
+    t.equal(await fp.locator('#field-options').count(), 0, 'no options for a text field')
+    await fp.locator('#field-type').selectOption('select')
+    await fp.locator('#field-options').fill('Jakarta\nBandung\n')
+    await fp.locator('[data-testid=field-save]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    const row = fp.locator('[data-field=kota]')
+    await row.waitFor()
+    t.match(await row.textContent(), /Kota.*kota.*Choice.*Jakarta, Bandung/, 'listed with its key, type and options')
+    await fp.locator('.toast', { hasText: 'Field “Kota” added' }).waitFor()
+
+    // The same key again: the API's error sits on the key field; a bad key is refused before sending.
+    await fp.locator('[data-testid=new-field]').click()
+    await dialog.waitFor()
+    await fp.locator('#field-label').fill('Kota lagi')
+    t.equal(await fp.locator('#field-key').inputValue(), 'kota_lagi')
+    await fp.locator('#field-key').fill('Kota!')
+    await fp.locator('[data-testid=field-key-error]').waitFor()
+    t.match(await ftext('[data-testid=field-key-error]'), /lower-case letters/, 'an invalid key is explained')
+    t.equal(await fp.locator('[data-testid=field-save]').isDisabled(), true, 'and cannot be saved')
+    await fp.locator('#field-key').fill('kota')
+    await fp.locator('[data-testid=field-save]').click()
+    await fp.locator('[data-testid=field-key-error]').waitFor()
+    t.match(await ftext('[data-testid=field-key-error]'), /already exists/, 'the taken key is named on its field')
+    t.equal(await fp.locator('#field-key').getAttribute('aria-invalid'), 'true')
+    await screenshot(fp, 'contacts-fields-dialog')
+    await fp.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    t.equal(await fp.locator('[data-testid=fields-list] > li').count(), 1, 'nothing was added')
+
+    // Edit: key and type are shown, not editable.
+    await row.locator('[data-testid=field-edit]').click()
+    await dialog.waitFor()
+    t.equal(await ftext('[data-testid=field-key-readonly]'), 'kota', 'the key is read-only')
+    t.equal(await ftext('[data-testid=field-type-readonly]'), 'Choice', 'so is the type')
+    t.match(await dialog.textContent(), /cannot change/, 'with a hint why')
+    t.equal(await fp.locator('#field-options').inputValue(), 'Jakarta\nBandung', 'the options, one per line')
+    await fp.locator('#field-label').fill('Kota asal')
+    await fp.locator('[data-testid=field-required-input]').check()
+    await fp.locator('[data-testid=field-save]').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await eventually(async () => (await row.locator('[data-testid=field-label]').textContent()) === 'Kota asal')
+    t.equal(await row.locator('[data-testid=field-required]').count(), 1, 'now required')
+    await fp.locator('.toast', { hasText: 'Field “Kota asal” saved' }).waitFor()
+    await screenshot(fp, 'contacts-fields')
+
+    // The new contact form offers it, as a select with the options.
+    await fp.goto(`${url}/contacts`)
+    await fp.locator('[data-testid=new-contact]').click()
+    const kota = fp.locator('select[data-attribute=kota]')
+    await kota.waitFor()
+    t.same(await kota.locator('option').allTextContents(), ['—', 'Jakarta', 'Bandung'], 'the contact form has the Kota select')
+    t.match(await ftext('label[for=contact-attr-kota]'), /Kota asal/, 'under its label')
+    await fp.keyboard.press('Escape')
+
+    // A viewer sees the list, without add, edit or delete.
+    const { page: vp, context: vctx, errors: viewerErrors } = await newPage(browser)
+    t.teardown(() => vctx.close())
+    await signIn(vp, url, betaViewer.email, betaViewer.password)
+    await vp.goto(`${url}/contacts/fields`)
+    await vp.locator('[data-field=kota]').waitFor()
+    for (const id of ['new-field', 'field-edit', 'field-delete']) t.equal(await vp.locator(`[data-testid=${id}]`).count(), 0, `no ${id} for a viewer`)
+    await screenshot(vp, 'contacts-fields-viewer')
+    await vp.locator('.topbar button[data-locale=id]').click()
+    await eventually(async () => ((await vp.locator('.ct-page h1').textContent()) ?? '').trim() === 'Kolom khusus')
+    await vp.goto(`${url}/contacts`)
+    t.equal(((await vp.locator('[data-testid=fields-link]').textContent()) ?? '').trim(), 'Kolom', 'the toolbar link in Indonesian')
+    t.same(viewerErrors, [])
+
+    // A phone-sized screen in the dark theme.
+    const { page: mp, context: mctx, errors: mobileErrors } = await newPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+    t.teardown(() => mctx.close())
+    await signIn(mp, url, betaAdmin.email, betaAdmin.password)
+    await mp.goto(`${url}/contacts/fields`)
+    await mp.locator('[data-field=kota]').waitFor()
+    await mp.locator('[data-testid=theme-toggle]').click()
+    const width = await mp.evaluate(() => document.documentElement.scrollWidth)
+    t.ok(width <= 390, `nothing overflows sideways (${width}px)`)
+    await screenshot(mp, 'contacts-fields-mobile')
+    await mp.locator('[data-field=kota] [data-testid=field-edit]').click()
+    await mp.locator('[data-testid=field-dialog]').waitFor()
+    t.ok((await mp.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'the dialog fits too')
+    await screenshot(mp, 'contacts-fields-mobile-dialog')
+    t.same(mobileErrors, [])
+
+    // Delete, after a confirmation that says what goes.
+    await fp.goto(`${url}/contacts/fields`)
+    await row.locator('[data-testid=field-delete]').click()
+    const confirm = fp.getByRole('alertdialog', { name: 'Delete the field “Kota asal”?' })
+    await confirm.waitFor()
+    t.match(await confirm.textContent(), /removed from every contact/, 'the confirmation says the values go')
+    await confirm.locator('[data-testid=ct-confirm-ok]').click()
+    await fp.locator('.toast', { hasText: 'Field “Kota asal” deleted' }).waitFor()
+    await fp.locator('[data-testid=fields-empty]').waitFor()
+    t.equal(await row.count(), 0, 'gone')
+    t.same(fieldErrors, [])
   })
 
   t.same(errors, [], 'no uncaught errors in the page')
