@@ -1,4 +1,4 @@
-import { createBatcher, type PluginContext } from '@sapa/sdk'
+import { createBatcher, preparedQuery, type PluginContext } from '@sapa/sdk'
 import type { DeliveryStatus } from './drivers/port.ts'
 import { STATUS_RANK } from './status.ts'
 
@@ -77,12 +77,12 @@ export function createBatchedWrites(ctx: PluginContext<any>) {
       const columns = Object.keys(rows[0]) as (keyof MessageInsert)[]
       const values = columns.map((c) => (c === 'payload' ? 'payload::jsonb' : c)).join(', ')
       const types = columns.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')
-      const inserted = rowsOf(await db.raw(
-        `insert into whatsapp_messages (${columns.join(', ')}) select ${values} from jsonb_to_recordset(cast(:rows as jsonb)) as q(${types})
+      const inserted = await preparedQuery<{ id: string }>(db,
+        `insert into whatsapp_messages (${columns.join(', ')}) select ${values} from jsonb_to_recordset(cast($1 as jsonb)) as q(${types})
          on conflict ${conflict} do nothing returning id`,
-        { rows: json(rows) },
-      ))
-      const stored = new Set(inserted.map((r: { id: string }) => r.id))
+        [json(rows)],
+      )
+      const stored = new Set(inserted.map((r) => r.id))
       return rows.map((r) => (stored.has(r.id) ? { ...STORED_DEFAULTS, ...r, payload: r.payload == null ? null : JSON.parse(r.payload) } : null))
     })
   }
