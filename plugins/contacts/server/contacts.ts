@@ -5,6 +5,7 @@ import { affected, Contact, ContactAttribute, ContactConsentEvent, ContactLabel,
 import { normalizePhone } from './phone.ts'
 import { coerceAttribute, normalizeEmail, type AttributeDef, type AttributeValue } from './values.ts'
 import { applySearch, applySegment, labelLinks, type SegmentFilter } from './filters.ts'
+import { applySort, type ContactSort, type SortAfter } from './sort.ts'
 import { contactView, labelView, type ContactView, type LabelView } from './views.ts'
 import type { ContactsSettings } from './settings.ts'
 
@@ -397,11 +398,22 @@ export function createContacts(ctx: PluginContext<ContactsSettings>) {
     },
 
     /** A page of contacts. `plain` skips building model instances (exports: plain rows are enough and much cheaper). */
-    async list(tenantId: string, filters: ListQuery, page: { after?: string; limit: number; order?: 'asc' | 'desc'; plain?: boolean }): Promise<Contact[]> {
-      const order = page.order ?? 'desc'
+    async list(
+      tenantId: string,
+      filters: ListQuery,
+      page: { after?: string; limit: number; order?: 'asc' | 'desc'; plain?: boolean; sort?: ContactSort; afterKey?: SortAfter },
+    ): Promise<Contact[]> {
       const { qb } = await api.query(tenantId, filters)
-      qb.orderBy('contacts.id', order).limit(page.limit)
-      if (page.after) qb.where('contacts.id', order === 'desc' ? '<' : '>', page.after)
+      qb.limit(page.limit)
+      // Name or last contacted: keyset on (key, id), see sort.ts. Otherwise by id (newest first by default).
+      if (page.sort && page.sort !== 'created') {
+        applySort(qb as unknown as Knex.QueryBuilder, page.sort, page.afterKey)
+        return qb
+      }
+      const order = page.order ?? 'desc'
+      const after = page.after ?? page.afterKey?.id
+      qb.orderBy('contacts.id', order)
+      if (after) qb.where('contacts.id', order === 'desc' ? '<' : '>', after)
       if (page.plain) return (await qb.toKnexQuery()) as unknown as Contact[]
       return qb
     },

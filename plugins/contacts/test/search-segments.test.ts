@@ -127,3 +127,113 @@ t.test('segments: saved filters with live counts, used by the list', async (t) =
   t.equal((await manager.inject({ method: 'DELETE', url: `/api/contacts/segments/${seg.id}` })).statusCode, 204)
   assertError(t, await manager.inject({ method: 'GET', url: `/api/contacts/segments/${seg.id}` }), 404, 'segment_not_found')
 })
+
+t.test('sort: name, -name, last_contacted and created, page by page, with filters, tenant-scoped', async (t) => {
+  const { h, manager } = await contactsKernel(t)
+  const { db } = h.services
+  const vip = await ok(manager, 'POST', '/api/contacts/labels', { name: 'VIP' })
+  // Equal names in different cases (the id breaks the tie), and contacts without a name.
+  const names = ['bob', 'Alice', null, 'BOB', 'carol', 'Bob', null, 'dave', 'alice', 'Eve', null]
+  const made: { id: string; name: string | null; vip: boolean; optedOut: boolean; at: Date | null }[] = []
+  const base = h.clock.now().getTime()
+  for (const [i, name] of names.entries()) {
+    const isVip = i % 2 === 0
+    const optedOut = i % 3 === 0
+    const c = await ok(manager, 'POST', '/api/contacts', { name, phone: `0812 3000 ${String(i).padStart(4, '0')}`, labelIds: isVip ? [vip.id] : [], optedOut })
+    // Last contacted: some never, some at the very same moment (the id breaks the tie).
+    const at = i % 4 === 3 ? null : new Date(base - (i % 3) * 3_600_000)
+    await db('contacts').where({ id: c.id }).update({ last_contacted_at: at })
+    made.push({ id: c.id, name, vip: isVip, optedOut, at })
+  }
+  // Another tenant with names and dates that would fall in between.
+  const other = await h.createTenant()
+  const otherManager = await h.login(other, 'manager')
+  const theirs = new Set<string>()
+  for (const [i, name] of ['Bob', 'alice', null, 'zed'].entries()) {
+    const c = await ok(otherManager, 'POST', '/api/contacts', { name, phone: `0812 3000 ${String(i).padStart(4, '0')}` })
+    await db('contacts').where({ id: c.id }).update({ last_contacted_at: new Date(base - i * 1_800_000) })
+    theirs.add(c.id)
+  }
+
+  type Row = (typeof made)[number]
+  const byId = (a: Row, b: Row) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  const nullsLast = <K>(key: (r: Row) => K | null, cmp: (a: K, b: K) => number) => (a: Row, b: Row) => {
+    const ka = key(a)
+    const kb = key(b)
+    if (ka === null || kb === null) return ka === kb ? 0 : ka === null ? 1 : -1
+    return cmp(ka, kb)
+  }
+  const lowerName = (r: Row) => r.name?.toLowerCase() ?? null
+  const textCmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  const orders: Record<string, (a: Row, b: Row) => number> = {
+    created: (a, b) => -byId(a, b),
+    name: (a, b) => nullsLast(lowerName, textCmp)(a, b) || byId(a, b),
+    '-name': (a, b) => nullsLast(lowerName, (x: string, y: string) => -textCmp(x, y))(a, b) || -byId(a, b),
+    last_contacted: (a, b) => nullsLast((r) => r.at?.getTime() ?? null, (x: number, y: number) => y - x)(a, b) || -byId(a, b),
+  }
+
+  const walk = async (session: typeof manager, query: Record<string, string>) => {
+    const ids: string[] = []
+    let cursor: string | undefined
+    for (let pages = 0; pages < 50; pages++) {
+      const res = await ok(session, 'GET', `/api/contacts?${new URLSearchParams({ ...query, limit: '2', ...(cursor ? { cursor } : {}) })}`)
+      t.ok(res.items.length <= 2)
+      ids.push(...res.items.map((c: any) => c.id))
+      if (!res.nextCursor) return ids
+      cursor = res.nextCursor
+    }
+    throw new Error('too many pages')
+  }
+
+  const filters: [string, Record<string, string>, (r: Row) => boolean][] = [
+    ['no filter', {}, () => true],
+    ['label', { label: vip.id }, (r) => r.vip],
+    ['label by name and opted in', { label: 'vip', optedOut: 'false' }, (r) => r.vip && !r.optedOut],
+    ['search', { q: 'b' }, (r) => !!r.name?.toLowerCase().includes('b')],
+  ]
+  const segment = await ok(manager, 'POST', '/api/contacts/segments', { name: 'VIP opted out', filter: { labels: { any: [vip.id] }, optedOut: true } })
+  filters.push(['segment', { segment: segment.id }, (r) => r.vip && r.optedOut])
+
+  for (const [sort, cmp] of Object.entries(orders)) {
+    for (const [what, query, keep] of filters) {
+      const expected = made.filter(keep).sort(cmp).map((r) => r.id)
+      const got = await walk(manager, sort === 'created' ? query : { ...query, sort })
+      t.same(got, expected, `sort=${sort}, ${what}`)
+    }
+    if (sort !== 'created') t.same(await walk(manager, { sort: 'created' }), [...made].sort(orders.created).map((r) => r.id), 'sort=created is the default order')
+    const mine = await walk(otherManager, { sort })
+    t.same(new Set(mine), theirs, `sort=${sort}: the other tenant sees only its own`)
+  }
+  // Names read A→Z, then the nameless.
+  const named = await ok(manager, 'GET', '/api/contacts?sort=name&limit=200')
+  t.same(named.items.map((c: any) => c.name?.toLowerCase() ?? null), ['alice', 'alice', 'bob', 'bob', 'bob', 'carol', 'dave', 'eve', null, null, null])
+
+  // A cursor made for one sort, given with another: 400 invalid_cursor.
+  const cursors: Record<string, string> = {}
+  for (const sort of Object.keys(orders)) cursors[sort] = (await ok(manager, 'GET', `/api/contacts?sort=${sort}&limit=2`)).nextCursor
+  for (const made of Object.keys(orders)) {
+    for (const given of Object.keys(orders)) {
+      if (made === given) continue
+      const res = await manager.inject({ method: 'GET', url: `/api/contacts?sort=${given}&limit=2&cursor=${cursors[made]}` })
+      assertError(t, res, 400, 'invalid_cursor')
+    }
+  }
+  const forged = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
+  const bad: [string, string][] = [
+    ['name', forged('nonsense')],
+    ['name', forged(['name', 'bob', 'not-a-uuid'])],
+    ['name', forged(['name', 5, made[0].id])],
+    ['-name', forged(['-name', 'bob'])],
+    ['last_contacted', forged(['last_contacted', 'not a date', made[0].id])],
+    ['created', forged(made[0].id.slice(1))],
+  ]
+  for (const [sort, cursor] of bad) {
+    assertError(t, await manager.inject({ method: 'GET', url: `/api/contacts?sort=${sort}&cursor=${cursor}` }), 400, 'invalid_cursor', `sort=${sort}, a forged cursor`)
+  }
+  assertError(t, await manager.inject({ method: 'GET', url: '/api/contacts?sort=bogus' }), 400, 'validation_failed')
+  assertError(t, await manager.inject({ method: 'GET', url: '/api/contacts?sort=NAME' }), 400, 'validation_failed')
+
+  // The indexes behind these orders (migrations/20261126000000_contacts_sort.ts).
+  const indexes = (await db.raw("select indexname from pg_indexes where tablename = 'contacts'")).rows.map((r: any) => r.indexname)
+  for (const name of ['contacts_sort_name', 'contacts_sort_name_desc', 'contacts_sort_last_contacted']) t.ok(indexes.includes(name), `index ${name}`)
+})

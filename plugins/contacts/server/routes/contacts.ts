@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { AppError, decodeCursor, idParams, newId, page, pageQuery, str, uuid, type PluginContext } from '@sapa/sdk'
 import type { Contacts, ContactInput, ContactPatch } from '../contacts.ts'
 import { ContactConsentEvent, ContactNote } from '../models.ts'
+import { decodeSortCursor, sortedPage, SORTS, type ContactSort } from '../sort.ts'
 import { consentView, noteView } from '../views.ts'
 import { actorOf, auditor, filterQuery, resolveFilters, TAG, tenantOf, type FilterParams } from './common.ts'
 
@@ -29,14 +30,34 @@ export function contactRoutes(ctx: PluginContext<any>, contacts: Contacts) {
   const audit = auditor(ctx)
 
   return async (app: FastifyInstance) => {
-    app.get<{ Querystring: FilterParams & { limit: number; cursor?: string } }>('/', {
-      schema: { tags: TAG, querystring: { type: 'object', additionalProperties: false, properties: { ...filterQuery, ...pageQuery } } },
+    app.get<{ Querystring: FilterParams & { limit: number; cursor?: string; sort: ContactSort } }>('/', {
+      schema: {
+        tags: TAG,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...filterQuery,
+            ...pageQuery,
+            // A name-sorted cursor carries the name (up to 255 characters).
+            cursor: { type: 'string', maxLength: 1500 },
+            sort: {
+              type: 'string',
+              enum: SORTS,
+              default: 'created',
+              description: 'created: newest first; name: A→Z, -name: Z→A (case-insensitive, no name last); last_contacted: most recent first, never last',
+            },
+          },
+        },
+      },
       config: { permission: 'contacts.contact.view' },
     }, async (req) => {
       const tenantId = tenantOf(req)
+      const sort = req.query.sort
+      const afterKey = decodeSortCursor(sort, req.query.cursor)
       const filters = await resolveFilters(tenantId, req.query)
-      const rows = await contacts.list(tenantId, filters, { after: decodeCursor(req.query.cursor), limit: req.query.limit + 1 })
-      const result = page(rows, req.query.limit)
+      const rows = await contacts.list(tenantId, filters, { sort, afterKey, limit: req.query.limit + 1 })
+      const result = sortedPage(sort, rows, req.query.limit)
       return { items: await contacts.views(tenantId, result.items), nextCursor: result.nextCursor }
     })
 

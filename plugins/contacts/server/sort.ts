@@ -1,0 +1,83 @@
+import type { Knex } from 'knex'
+import { AppError, decodeCursor, encodeCursor, isUuid } from '@sapa/sdk'
+
+/**
+ * The orders of the contacts list. `created` is newest first (by the UUIDv7 id, the cursor is the
+ * last id, as before). The others are keyset-paginated on (key, id): the cursor carries the sort,
+ * the last row's key (the raw name, compared through the database's lower(), or the timestamp) and
+ * its id as the tie-breaker. Contacts without a name, or never contacted, come last in every order.
+ * The indexes for them: migrations/20261126000000_contacts_sort.ts.
+ */
+export const SORTS = ['created', 'name', '-name', 'last_contacted'] as const
+export type ContactSort = (typeof SORTS)[number]
+
+export interface SortAfter {
+  key: string | null
+  id: string
+}
+
+const invalidCursor = () => new AppError(400, 'invalid_cursor', 'The cursor is not valid')
+
+/** The cursor of `?cursor=` for this sort; one made for another sort is a 400 invalid_cursor. */
+export function decodeSortCursor(sort: ContactSort, cursor: string | undefined): SortAfter | undefined {
+  if (cursor === undefined) return undefined
+  if (sort === 'created') {
+    const id = decodeCursor(cursor)!
+    return { key: null, id }
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString())
+  } catch {
+    throw invalidCursor()
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) throw invalidCursor()
+  const [s, key, id] = parsed as unknown[]
+  if (s !== sort || typeof id !== 'string' || !isUuid(id)) throw invalidCursor()
+  if (key !== null && typeof key !== 'string') throw invalidCursor()
+  if (sort === 'last_contacted' && key !== null && Number.isNaN(Date.parse(key))) throw invalidCursor()
+  if (typeof key === 'string' && key.length > 255) throw invalidCursor()
+  return { key, id }
+}
+
+interface SortRow {
+  id: string
+  name: string | null
+  last_contacted_at: Date | string | null
+}
+
+export function encodeSortCursor(sort: ContactSort, row: SortRow): string {
+  if (sort === 'created') return encodeCursor(row.id)
+  const at = row.last_contacted_at
+  const key = sort === 'last_contacted' ? (at === null ? null : new Date(at).toISOString()) : row.name
+  return encodeCursor(JSON.stringify([sort, key, row.id]))
+}
+
+/** Fetch limit+1 rows, return limit and the cursor to the next page (null at the end). */
+export function sortedPage<T extends SortRow>(sort: ContactSort, rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit)
+  return { items, nextCursor: rows.length > limit ? encodeSortCursor(sort, items[items.length - 1]) : null }
+}
+
+/** Orders a contacts query and, given the last row seen, keeps only the rows after it. */
+export function applySort(qb: Knex.QueryBuilder, sort: Exclude<ContactSort, 'created'>, after: SortAfter | undefined): void {
+  const desc = sort !== 'name'
+  const dir = desc ? 'desc' : 'asc'
+  const cmp = desc ? '<' : '>'
+  const [column, keyExpr, param] =
+    sort === 'last_contacted'
+      ? ['contacts.last_contacted_at', 'contacts.last_contacted_at', '?']
+      : ['contacts.name', 'lower(contacts.name)', 'lower(?)']
+  qb.orderByRaw(`${keyExpr} ${dir} nulls last, contacts.id ${dir}`)
+  if (!after) return
+  if (after.key === null) {
+    qb.whereNull(column).where('contacts.id', cmp, after.id)
+    return
+  }
+  const key = sort === 'last_contacted' ? new Date(after.key) : after.key
+  qb.where((w) => {
+    w.whereRaw(`${keyExpr} ${cmp} ${param}`, [key])
+      .orWhere((e) => e.whereRaw(`${keyExpr} = ${param}`, [key]).where('contacts.id', cmp, after.id))
+      .orWhereNull(column)
+  })
+}
