@@ -1,7 +1,7 @@
 // The contacts page in headless Chromium against a real kernel with the contacts plugin: empty
 // state, create (with the API's phone error on the field), search, detail with labels and notes,
 // the import wizard (preview, column mapping, realtime progress, counts, error report), export,
-// segments with live counts, delete, a viewer's read-only view, Indonesian, a phone-sized screen and
+// sorting by a column header, segments with live counts, delete, a viewer's read-only view, Indonesian, a phone-sized screen and
 // the custom fields page (add, a taken key, edit, delete, read-only for a viewer).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -180,6 +180,31 @@ async function run() {
     t.equal(siti?.attributes?.city, 'Bandung', 'the mapped column reached the attribute')
   })
 
+  await t.test('sorting: the Name header sorts A→Z, then Z→A; the URL keeps the order', async (t) => {
+    await page.goto(`${url}/contacts`)
+    await eventually(async () => (await rows.count()) === 4)
+    const names = async () => (await page.locator('[data-testid=contacts-table] [data-testid=contact-link]').allTextContents()).map((n) => n.trim())
+    const header = page.locator('th', { has: page.locator('[data-testid=sort-name]') })
+    t.equal(await header.getAttribute('aria-sort'), null, 'not sorted by name yet')
+    t.equal(await page.locator('th', { has: page.locator('[data-testid=sort-created]') }).getAttribute('aria-sort'), 'descending', 'newest first')
+    await page.locator('[data-testid=sort-name]').click()
+    await eventually(async () => (await names()).join('|') === 'Agus|Budi Santoso|Dewi Lestari|Siti Aminah')
+    t.pass('A→Z')
+    t.equal(new URL(page.url()).searchParams.get('sort'), 'name', 'the sort is in the URL')
+    t.equal(await header.getAttribute('aria-sort'), 'ascending')
+    t.equal(await page.locator('th', { has: page.locator('[data-testid=sort-created]') }).getAttribute('aria-sort'), null)
+    await page.locator('[data-testid=sort-name]').click()
+    await eventually(async () => (await names()).join('|') === 'Siti Aminah|Dewi Lestari|Budi Santoso|Agus')
+    t.equal(new URL(page.url()).searchParams.get('sort'), '-name', 'Z→A, in the URL')
+    t.equal(await header.getAttribute('aria-sort'), 'descending')
+    await page.reload()
+    await eventually(async () => (await names()).join('|') === 'Siti Aminah|Dewi Lestari|Budi Santoso|Agus')
+    t.pass('a reload keeps the order')
+    await page.locator('[data-testid=sort-created]').click()
+    await eventually(async () => new URL(page.url()).searchParams.get('sort') === null)
+    t.pass('back to newest first, out of the URL')
+  })
+
   await t.test('export downloads what is filtered', async (t) => {
     await page.goto(`${url}/contacts?q=Agus`)
     await eventually(async () => (await rows.count()) === 1)
@@ -296,6 +321,11 @@ async function run() {
     await mp.locator('[data-testid=filters-toggle]').click()
     t.equal(await mp.locator('[data-testid=filter-label]').isVisible(), true, 'and open with it')
     t.equal(await mp.locator('[data-testid=filters-toggle]').getAttribute('aria-expanded'), 'true')
+    t.equal(await mp.locator('[data-testid=sort-select]').isVisible(), true, 'a sort select instead of the headers')
+    await mp.locator('[data-testid=sort-select]').selectOption('name')
+    await eventually(async () => new URL(mp.url()).searchParams.get('sort') === 'name')
+    await eventually(async () => ((await mp.locator('[data-testid=contact-link]').first().textContent()) ?? '').trim() === 'Agus')
+    t.pass('the select sorts A→Z')
     await mp.locator('[data-testid=contact-link]', { hasText: 'Budi Santoso' }).click()
     await mp.locator('[data-testid=contact-title]').waitFor()
     const detailWidth = await mp.evaluate(() => document.documentElement.scrollWidth)

@@ -1,5 +1,5 @@
 // The contacts list: search as you type, filters (label, opt-in status, segment) kept in the URL,
-// newest first with "load more", create, import, export of what is filtered, save as a segment.
+// sortable (newest first, name A→Z or Z→A, last contacted; also in the URL) with "load more", create, import, export of what is filtered, save as a segment.
 import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js'
 import type { UiHost } from '@sapa/sdk/ui'
 import { createCatalog } from './catalog.ts'
@@ -9,6 +9,15 @@ import { Empty, ErrorNote, Loading } from './States.tsx'
 import { PERM, type Contact, type ListFilters, type SegmentFilter } from './types.ts'
 import { createPaged } from '@sapa/sdk/ui/paged'
 import { contactTitle, debounced, exportUrl, filterQuery, formatDate } from './util.ts'
+
+/** The list's orders (the API's `sort`); `created`, newest first, is the default and stays out of the URL. */
+const SORTS = ['created', 'name', '-name', 'last_contacted'] as const
+type Sort = (typeof SORTS)[number]
+
+function readSort(): Sort {
+  const value = new URLSearchParams(window.location.search).get('sort')
+  return (SORTS as readonly string[]).includes(value ?? '') ? (value as Sort) : 'created'
+}
 
 function readFilters(): ListFilters {
   const p = new URLSearchParams(window.location.search)
@@ -31,6 +40,7 @@ export function ContactsTable(props: { host: UiHost }) {
   const catalog = createCatalog(host)
   const initial = readFilters()
   const [filters, setFilters] = createSignal<ListFilters>(initial)
+  const [sort, setSort] = createSignal<Sort>(readSort())
   const [searchText, setSearchText] = createSignal(initial.q)
   const search = debounced(initial.q, 300)
   const [creating, setCreating] = createSignal(false)
@@ -41,12 +51,14 @@ export function ContactsTable(props: { host: UiHost }) {
 
   const current = createMemo<ListFilters>(() => ({ ...filters(), q: search.value() }))
   const filtered = () => Object.keys(filterQuery(current())).length > 0
-  const list = createPaged<Contact>((cursor) => host.api('/api/contacts', { query: { ...filterQuery(current()), limit: 25, cursor } }))
+  // The filters and the order: what the list asks for and what the URL keeps.
+  const listQuery = createMemo(() => ({ ...filterQuery(current()), ...(sort() === 'created' ? {} : { sort: sort() }) }))
+  const list = createPaged<Contact>((cursor) => host.api('/api/contacts', { query: { ...listQuery(), limit: 25, cursor } }))
 
   createEffect(
-    on(current, (f) => {
-      // The URL carries the filters: a reload, a shared link and "back" from a contact keep them.
-      const qs = new URLSearchParams(filterQuery(f)).toString()
+    on(listQuery, (query) => {
+      // The URL carries the filters and the order: a reload, a shared link and "back" from a contact keep them.
+      const qs = new URLSearchParams(query).toString()
       const target = `${window.location.pathname}${qs ? `?${qs}` : ''}`
       if (target !== window.location.pathname + window.location.search) window.history.replaceState(window.history.state, '', target)
       void list.reload()
@@ -238,17 +250,30 @@ export function ContactsTable(props: { host: UiHost }) {
             </Show>
           }
         >
+          {/* The card layout of a phone has no column headers: a select instead. */}
+          <div class="field ct-sort-select">
+            <label for="ct-sort">{t('contacts.sort.label')}</label>
+            <select id="ct-sort" onChange={(e) => setSort(e.currentTarget.value as Sort)} data-testid="sort-select">
+              <For each={SORTS}>
+                {(s) => (
+                  <option value={s} selected={sort() === s}>
+                    {t(`contacts.sort.${s}`)}
+                  </option>
+                )}
+              </For>
+            </select>
+          </div>
           <div class="table-wrap ct-table-wrap" aria-busy={list.loading()}>
             <table class="table ct-table" data-testid="contacts-table">
               <caption class="sr-only">{t('contacts.title')}</caption>
               <thead>
                 <tr>
-                  <th scope="col">{t('contacts.field.name')}</th>
+                  <SortHeader host={host} label={t('contacts.field.name')} sort={sort()} asc="name" desc="-name" onSort={setSort} testId="sort-name" />
                   <th scope="col">{t('contacts.field.phone')}</th>
                   <th scope="col">{t('contacts.field.labels')}</th>
                   <th scope="col">{t('contacts.field.status')}</th>
-                  <th scope="col">{t('contacts.field.lastContacted')}</th>
-                  <th scope="col">{t('contacts.field.created')}</th>
+                  <SortHeader host={host} label={t('contacts.field.lastContacted')} sort={sort()} desc="last_contacted" onSort={setSort} testId="sort-last-contacted" />
+                  <SortHeader host={host} label={t('contacts.field.created')} sort={sort()} desc="created" onSort={setSort} testId="sort-created" />
                 </tr>
               </thead>
               <tbody>
@@ -324,6 +349,25 @@ export function ContactsTable(props: { host: UiHost }) {
         }}
       />
     </section>
+  )
+}
+
+/**
+ * A sortable column header: a button that sorts by the column (`asc` first where the column has
+ * it, a second click reverses), with aria-sort on the header while its order is the active one.
+ */
+function SortHeader(props: { host: UiHost; label: string; sort: Sort; asc?: Sort; desc?: Sort; onSort: (sort: Sort) => void; testId: string }) {
+  const active = () => (props.sort === props.asc ? 'ascending' : props.sort === props.desc ? 'descending' : undefined)
+  const next = (): Sort => (props.asc && props.desc ? (props.sort === props.asc ? props.desc : props.asc) : (props.asc ?? props.desc)!)
+  return (
+    <th scope="col" aria-sort={active()}>
+      <button type="button" class="ct-sort-button" onClick={() => props.onSort(next())} data-testid={props.testId}>
+        {props.label}
+        <span class="ct-sort-mark" aria-hidden="true">
+          {active() === 'ascending' ? '▲' : active() === 'descending' ? '▼' : '↕'}
+        </span>
+      </button>
+    </th>
   )
 }
 

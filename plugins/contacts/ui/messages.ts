@@ -45,6 +45,11 @@ const en: Record<string, string> = {
   'contacts.filter.allContacts': 'All contacts',
   'contacts.filter.clear': 'Clear filters',
   'contacts.filter.more': 'Filters',
+  'contacts.sort.label': 'Sort by',
+  'contacts.sort.created': 'Newest first',
+  'contacts.sort.name': 'Name (A–Z)',
+  'contacts.sort.-name': 'Name (Z–A)',
+  'contacts.sort.last_contacted': 'Last contacted',
   'contacts.filter.saveSegment': 'Save as segment',
   'contacts.filter.inSegment': 'Showing the segment “{name}”.',
 
@@ -315,6 +320,11 @@ const id: Record<string, string> = {
   'contacts.filter.allContacts': 'Semua kontak',
   'contacts.filter.clear': 'Hapus filter',
   'contacts.filter.more': 'Filter',
+  'contacts.sort.label': 'Urutkan',
+  'contacts.sort.created': 'Terbaru dulu',
+  'contacts.sort.name': 'Nama (A–Z)',
+  'contacts.sort.-name': 'Nama (Z–A)',
+  'contacts.sort.last_contacted': 'Terakhir dihubungi',
   'contacts.filter.saveSegment': 'Simpan sebagai segmen',
   'contacts.filter.inSegment': 'Menampilkan segmen “{name}”.',
 
