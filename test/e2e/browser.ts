@@ -1,9 +1,10 @@
 // Browser-test support: Debian's Chromium driven by playwright-core, a kernel listening on a free
 // port with the web shell built, and a screenshot folder.
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import path from 'node:path'
+import tap from 'tap'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { freePort } from '../../kernel/testing/free-port.ts'
 import { createTestKernel, type TestKernel, type TestLike } from '../../kernel/testing/harness.ts'
 import { ensureUiBuilt, ROOT } from '../../scripts/build-ui.ts'
 
@@ -15,6 +16,18 @@ export const FIXTURES = path.join(ROOT, 'test', 'e2e', 'fixtures')
 export function browserUnavailable(): string | null {
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`
   return null
+}
+
+/** A browser test file's body, given `timeoutMs`; where there is no Chromium, it plans nothing and says why. */
+export async function browserSuite(timeoutMs: number, run: () => Promise<void>): Promise<void> {
+  const unavailable = browserUnavailable()
+  if (unavailable) {
+    console.log(`# skipping browser tests: ${unavailable}`)
+    tap.plan(0, unavailable)
+    return
+  }
+  tap.setTimeout(timeoutMs)
+  await run()
 }
 
 /**
@@ -41,17 +54,6 @@ export async function buildUiOnce(pluginDirs: string[]): Promise<void> {
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 /** A kernel on 127.0.0.1:<free port>; PUBLIC_URL matches it so the realtime Origin check passes. */

@@ -8,16 +8,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { ROOT } from '../../scripts/build-ui.ts'
-import { browserUnavailable, buildUiOnce, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
+import { browserSuite, buildUiOnce, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
 
-const unavailable = browserUnavailable()
-if (unavailable) {
-  console.log(`# skipping browser tests: ${unavailable}`)
-  t.plan(0, unavailable)
-} else {
-  t.setTimeout(300_000)
-  await run()
-}
+await browserSuite(300_000, run)
 
 async function run() {
   const contactsPlugin = path.join(ROOT, 'plugins', 'contacts')

@@ -6,18 +6,11 @@
 import path from 'node:path'
 import t from 'tap'
 import { ROOT } from '../../scripts/build-ui.ts'
-import { browserUnavailable, buildUiOnce, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
+import { browserSuite, buildUiOnce, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
 
-const unavailable = browserUnavailable()
-if (unavailable) {
-  console.log(`# skipping browser tests: ${unavailable}`)
-  t.plan(0, unavailable)
-} else {
-  t.setTimeout(360_000)
-  await run()
-}
+await browserSuite(360_000, run)
 
 async function run() {
   const WHATSAPP = path.join(ROOT, 'plugins', 'whatsapp')

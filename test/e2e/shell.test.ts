@@ -4,16 +4,9 @@
 import path from 'node:path'
 import t from 'tap'
 import { ROOT } from '../../scripts/build-ui.ts'
-import { browserUnavailable, buildUiOnce, eventually, FIXTURES, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
+import { browserSuite, buildUiOnce, eventually, FIXTURES, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
 
-const unavailable = browserUnavailable()
-if (unavailable) {
-  console.log(`# skipping browser tests: ${unavailable}`)
-  t.plan(0, unavailable)
-} else {
-  t.setTimeout(300_000)
-  await run()
-}
+await browserSuite(300_000, run)
 
 async function run() {
   const hello = path.join(ROOT, 'sdk', 'examples', 'hello')

@@ -6,18 +6,11 @@ import path from 'node:path'
 import t from 'tap'
 import { ROOT } from '../../scripts/build-ui.ts'
 import { en, id } from '../../plugins/whatsapp/ui/messages.ts'
-import { browserUnavailable, buildUiOnce, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
+import { browserSuite, buildUiOnce, eventually, launchBrowser, newPage, screenshot, signIn, startKernel } from './browser.ts'
 
 const WHATSAPP = path.join(ROOT, 'plugins', 'whatsapp')
 
-const unavailable = browserUnavailable()
-if (unavailable) {
-  console.log(`# skipping browser tests: ${unavailable}`)
-  t.plan(0, unavailable)
-} else {
-  t.setTimeout(300_000)
-  await run()
-}
+await browserSuite(300_000, run)
 
 async function run() {
   // Whatever the database, this kernel offers the sandbox driver.
