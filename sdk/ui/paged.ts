@@ -1,5 +1,7 @@
 // @sapa/sdk/ui/paged — a cursor-paginated list for pages: first page, "load more", reload; answers
 // to an older reload are dropped. Used by the shell's settings pages and plugin pages alike.
+// Live changes (realtime) go through setItems; "load more" skips rows already in the list, since
+// such a change may have brought one of the next page's rows in meanwhile.
 import { createSignal } from 'solid-js'
 import { createStore, reconcile } from 'solid-js/store'
 
@@ -26,7 +28,11 @@ export function createPaged<T extends { id: string }>(fetchPage: (cursor: string
     try {
       const page = await fetchPage(reset ? undefined : cursor() ?? undefined)
       if (mine !== generation) return
-      setItems((old) => (reset ? page.items : [...old, ...page.items]))
+      setItems((old) => {
+        if (reset) return page.items
+        const known = new Set(old.map((i) => i.id))
+        return [...old, ...page.items.filter((i) => !known.has(i.id))]
+      })
       setCursor(page.nextCursor)
       setLoaded(true)
     } catch (err) {

@@ -1,7 +1,7 @@
 // The conversation list: cursor pages, filters, and live changes from realtime applied in place.
-import { createEffect, createSignal, on } from 'solid-js'
-import { createStore, produce } from 'solid-js/store'
+import { createEffect, on } from 'solid-js'
 import type { UiHost } from '@sapa/sdk/ui'
+import { createPaged } from '@sapa/sdk/ui/paged'
 import type { Conversation, Page, StatusEvent } from './types.ts'
 
 export interface Filters {
@@ -17,15 +17,10 @@ const PAGE = 50
 const before = (a: Conversation, b: Conversation) => a.lastMessageAt > b.lastMessageAt || (a.lastMessageAt === b.lastMessageAt && a.id > b.id)
 
 export function createConversationList(host: UiHost, filters: () => Filters, isOpen: (id: string) => boolean) {
-  const [state, setState] = createStore<{ items: Conversation[] }>({ items: [] })
-  const [cursor, setCursor] = createSignal<string | null>(null)
-  const [loading, setLoading] = createSignal(false)
-  const [error, setError] = createSignal<unknown>(null)
-  const [loaded, setLoaded] = createSignal(false)
   // Each conversation's read mark as this user's inbound count: realtime views carry no `unread`
   // (they go to many users), so it is worked out here from the view's inboundCount.
   const readMarks = new Map<string, number>()
-  let generation = 0
+  let resets = 0
 
   const query = () => {
     const f = filters()
@@ -45,31 +40,17 @@ export function createConversationList(host: UiHost, filters: () => Filters, isO
     return { ...c, unread: Math.max(0, c.inboundCount - mark) }
   }
 
-  async function load(reset: boolean) {
-    if (!reset && (loading() || cursor() === null)) return
-    const mine = reset ? ++generation : generation
-    setLoading(true)
-    setError(null)
-    try {
-      const page = await host.api<Page<Conversation>>('/api/inbox/conversations', { query: { ...query(), cursor: reset ? undefined : (cursor() ?? undefined) } })
-      if (mine !== generation) return
-      const fresh = page.items.map(remember)
-      if (reset) setState('items', fresh)
-      else {
-        // A live update may already have brought one of these in.
-        const known = new Set(state.items.map((c) => c.id))
-        setState('items', (items) => [...items, ...fresh.filter((c) => !known.has(c.id))])
-      }
-      setCursor(page.nextCursor)
-      setLoaded(true)
-    } catch (err) {
-      if (mine === generation) setError(err)
-    } finally {
-      if (mine === generation) setLoading(false)
-    }
-  }
+  // Reconciled by id (rows keep their DOM and focus); "load more" skips conversations a live update
+  // already brought in. Pages are mapped through remember, but not an older reload's answer (which
+  // createPaged drops): its unread counts must not overwrite newer read marks.
+  const list = createPaged<Conversation>(async (cursor) => {
+    const mine = cursor === undefined ? ++resets : resets
+    const page = await host.api<Page<Conversation>>('/api/inbox/conversations', { query: { ...query(), cursor } })
+    return mine === resets ? { ...page, items: page.items.map(remember) } : page
+  })
+  const items = list.items
 
-  createEffect(on(() => JSON.stringify(filters()), () => void load(true)))
+  createEffect(on(() => JSON.stringify(filters()), () => void list.reload()))
 
   /** Whether a conversation belongs in the list as filtered (the same rules as the server's query). */
   function matches(c: Conversation): boolean {
@@ -85,50 +66,47 @@ export function createConversationList(host: UiHost, filters: () => Filters, isO
   /** A conversation changed (or appeared): replaced, moved to its place by activity, or dropped. */
   function upsert(view: Conversation) {
     const c = remember(view)
-    setState(
-      produce((s) => {
-        const at = s.items.findIndex((x) => x.id === c.id)
-        if (at >= 0) {
-          if (s.items[at].version > c.version) return // an older event overtaken by a newer one
-          s.items.splice(at, 1)
-        }
-        if (!matches(c)) return
-        let to = s.items.findIndex((x) => before(c, x))
-        // Beyond the loaded pages: the next page brings it, in its place.
-        if (to < 0) {
-          if (cursor() !== null) return
-          to = s.items.length
-        }
-        s.items.splice(to, 0, c)
-      }),
-    )
+    const at = items().findIndex((x) => x.id === c.id)
+    if (at >= 0 && items()[at].version > c.version) return // an older event overtaken by a newer one
+    const next = items().filter((x) => x.id !== c.id)
+    if (matches(c)) {
+      let to = next.findIndex((x) => before(c, x))
+      // Beyond the loaded pages: the next page brings it, in its place.
+      if (to < 0) to = list.hasMore() ? -1 : next.length
+      if (to >= 0) next.splice(to, 0, c)
+    }
+    list.setItems(next)
   }
 
   function remove(id: string) {
-    setState('items', (items) => items.filter((c) => c.id !== id))
+    list.setItems((all) => all.filter((c) => c.id !== id))
   }
 
   /** Ticks of the last message shown in the row. */
   function status(e: StatusEvent) {
-    const at = state.items.findIndex((c) => c.id === e.conversationId)
-    if (at >= 0 && state.items[at].lastMessage?.id === e.id) setState('items', at, 'lastMessage', 'status', e.status)
+    const c = items().find((x) => x.id === e.conversationId)
+    if (!c?.lastMessage || c.lastMessage.id !== e.id) return
+    list.setItems((all) => all.map((x) => (x.id === c.id && x.lastMessage ? { ...x, lastMessage: { ...x.lastMessage, status: e.status } } : x)))
   }
 
   function markRead(id: string) {
-    const at = state.items.findIndex((c) => c.id === id)
-    if (at < 0) return
-    readMarks.set(id, state.items[at].inboundCount)
-    setState('items', at, 'unread', 0)
+    const c = items().find((x) => x.id === id)
+    if (!c) return
+    readMarks.set(id, c.inboundCount)
+    list.setItems((all) => all.map((x) => (x.id === id ? { ...x, unread: 0 } : x)))
   }
 
   return {
-    items: () => state.items,
-    loading,
-    error,
-    loaded,
-    hasMore: () => cursor() !== null,
-    reload: () => load(true),
-    more: () => load(false),
+    items,
+    loading: list.loading,
+    error: list.error,
+    loaded: list.loaded,
+    hasMore: list.hasMore,
+    reload: list.reload,
+    // One page at a time (the list asks again as it scrolls); nothing beyond the last page.
+    more: async () => {
+      if (!list.loading() && list.hasMore()) await list.more()
+    },
     upsert,
     remove,
     status,

@@ -1,7 +1,7 @@
 // WhatsApp numbers: the workspace's numbers with live status, adding one, and what each needs next.
 import { createResource, createSignal, For, Show } from 'solid-js'
-import { createStore, reconcile } from 'solid-js/store'
 import type { PageProps } from '@sapa/sdk/ui'
+import { createPaged } from '@sapa/sdk/ui/paged'
 import { AddNumberDialog } from './AddNumberDialog.tsx'
 import { errorText } from './errors.ts'
 import { NumberItem } from './NumberItem.tsx'
@@ -13,55 +13,34 @@ export function NumbersPage(props: PageProps) {
   const host = props.host
   const t = host.t
   const canManage = () => host.can('whatsapp.session.manage')
-  const [state, setState] = createStore<{ items: WaNumber[] }>({ items: [] })
-  const [cursor, setCursor] = createSignal<string | null>(null)
-  const [loading, setLoading] = createSignal(false)
-  const [loaded, setLoaded] = createSignal(false)
-  const [error, setError] = createSignal<unknown>(null)
   const [adding, setAdding] = createSignal(false)
   let heading: HTMLHeadingElement | undefined
-  let generation = 0
 
   const [drivers, { refetch: refetchDrivers }] = createResource(
     () => (canManage() ? true : null),
     () => host.api<{ items: { name: DriverName }[] }>('/api/whatsapp/drivers').then((r) => r.items.map((d) => d.name)),
   )
 
-  async function load(reset: boolean) {
-    const mine = reset ? ++generation : generation
-    setLoading(true)
-    setError(null)
-    try {
-      const page = await host.api<{ items: WaNumber[]; nextCursor: string | null }>('/api/whatsapp/sessions', { query: { limit: PAGE, cursor: reset ? undefined : (cursor() ?? undefined) } })
-      if (mine !== generation) return
-      const items = reset ? page.items : [...state.items, ...page.items.filter((p) => !state.items.some((i) => i.id === p.id))]
-      // Reconciled by id: rows keep their DOM, their subscriptions and the focus inside them.
-      setState('items', reconcile(items, { key: 'id' }))
-      setCursor(page.nextCursor)
-      setLoaded(true)
-    } catch (err) {
-      if (mine === generation) setError(err)
-    } finally {
-      if (mine === generation) setLoading(false)
-    }
-  }
-  void load(true)
+  // Reconciled by id: rows keep their DOM, their subscriptions and the focus inside them; "load more"
+  // skips numbers a realtime event already added.
+  const list = createPaged<WaNumber>((cursor) => host.api('/api/whatsapp/sessions', { query: { limit: PAGE, cursor } }))
+  void list.reload()
 
   /**
    * A view from the API or from realtime. Both race (the connect answer and the first status push),
    * so an older view never replaces a newer one.
    */
   const update = (view: WaNumber) => {
-    const i = state.items.findIndex((n) => n.id === view.id)
-    if (i < 0) return
-    if (Date.parse(view.updatedAt) < Date.parse(state.items[i].updatedAt)) return
-    setState('items', i, reconcile(view))
+    const current = list.items().find((n) => n.id === view.id)
+    if (!current) return
+    if (Date.parse(view.updatedAt) < Date.parse(current.updatedAt)) return
+    list.setItems((items) => items.map((n) => (n.id === view.id ? view : n)))
   }
   const added = (view: WaNumber) => {
-    if (!state.items.some((n) => n.id === view.id)) setState('items', (items) => [...items, view])
+    if (!list.items().some((n) => n.id === view.id)) list.setItems((items) => [...items, view])
   }
   const removed = (id: string) => {
-    setState('items', (items) => items.filter((n) => n.id !== id))
+    list.setItems((items) => items.filter((n) => n.id !== id))
     // The row (and the button that had the focus) is gone: continue from the page's heading.
     heading?.focus()
   }
@@ -69,8 +48,8 @@ export function NumbersPage(props: PageProps) {
   // Numbers other people add or delete, live; after a dropped connection, the list again.
   host.subscribe('sessions', (event, data) => {
     if (event === 'created') added(data as WaNumber)
-    else if (event === 'deleted') setState('items', (items) => items.filter((n) => n.id !== (data as { id: string }).id))
-    else if (event === '$resubscribed') void load(true)
+    else if (event === 'deleted') list.setItems((items) => items.filter((n) => n.id !== (data as { id: string }).id))
+    else if (event === '$resubscribed') void list.reload()
   })
 
   return (
@@ -101,11 +80,11 @@ export function NumbersPage(props: PageProps) {
           </div>
         </div>
       </Show>
-      <Show when={error()}>
+      <Show when={list.error()}>
         <div class="note note-error" role="alert">
           <div>
-            {errorText(host, error())}{' '}
-            <button type="button" class="btn-link" onClick={() => void load(!loaded())}>
+            {errorText(host, list.error())}{' '}
+            <button type="button" class="btn-link" onClick={() => void (list.loaded() ? list.more() : list.reload())}>
               {t('whatsapp.retry')}
             </button>
           </div>
@@ -113,9 +92,9 @@ export function NumbersPage(props: PageProps) {
       </Show>
 
       <Show
-        when={loaded()}
+        when={list.loaded()}
         fallback={
-          <Show when={!error()}>
+          <Show when={!list.error()}>
             <div class="state state-loading" role="status" aria-live="polite">
               <span class="spinner" aria-hidden="true" />
               <span>{t('whatsapp.loading')}</span>
@@ -124,7 +103,7 @@ export function NumbersPage(props: PageProps) {
         }
       >
         <Show
-          when={state.items.length}
+          when={list.items().length}
           fallback={
             <div class="state state-empty" data-testid="wa-empty">
               <p class="state-title">{t('whatsapp.empty.title')}</p>
@@ -133,12 +112,12 @@ export function NumbersPage(props: PageProps) {
           }
         >
           <ul class="wa-numbers" aria-label={t('whatsapp.title')} data-testid="wa-numbers">
-            <For each={state.items}>{(n) => <NumberItem host={host} number={n} onUpdate={update} onRemoved={removed} />}</For>
+            <For each={list.items()}>{(n) => <NumberItem host={host} number={n} onUpdate={update} onRemoved={removed} />}</For>
           </ul>
         </Show>
-        <Show when={cursor() !== null}>
-          <button type="button" class="btn btn-block" disabled={loading()} onClick={() => void load(false)}>
-            {loading() ? t('whatsapp.loading') : t('whatsapp.loadMore')}
+        <Show when={list.hasMore()}>
+          <button type="button" class="btn btn-block" disabled={list.loading()} onClick={() => void list.more()}>
+            {list.loading() ? t('whatsapp.loading') : t('whatsapp.loadMore')}
           </button>
         </Show>
       </Show>
