@@ -10,17 +10,28 @@ import { consoleLogger, type Logger } from './logger.ts'
  */
 export interface Fanout {
   publish(channel: string, message: unknown): Promise<void>
-  /** Publishes a message its caller has already encoded as JSON (e.g. joined from parts it encoded one by one). */
-  publishJson(channel: string, json: string): Promise<void>
+  /**
+   * Publishes text as it is: `subscribe` handlers get it parsed as JSON (skipped, with a warning, if
+   * it is not), `subscribeRaw` handlers get its UTF-8 bytes.
+   */
+  publishText(channel: string, text: string): Promise<void>
   /** Returns the function that unsubscribes this handler (calling it twice is harmless). */
   subscribe(channel: string, handler: (message: unknown) => void): () => void
+  /**
+   * Like `subscribe`, but the handler gets the message's bytes unparsed: for a relay that forwards
+   * what it receives (realtime hands the bytes to its sockets; a parse and an encode per message
+   * were a good part of its work). The bytes are shared with other raw handlers: do not change them.
+   */
+  subscribeRaw(channel: string, handler: (bytes: Buffer) => void): () => void
   /** Resolves once every subscription made so far is active (for Redis: acknowledged by the server). */
   ready(): Promise<void>
   close(): Promise<void>
 }
 
 interface Subscriber {
-  handler: (message: unknown) => void
+  handler: (message: any) => void
+  /** Gets the bytes, not the parsed message. */
+  raw: boolean
   active: boolean
 }
 
@@ -38,10 +49,30 @@ function encode(message: unknown): string {
   return text
 }
 
-/** Calls each subscriber, so that one throwing never stops the others. */
-function dispatch(subscribers: Subscriber[], message: unknown, channel: string, logger: Logger): void {
+/**
+ * Calls each subscriber, so that one throwing never stops the others. The message is parsed (once)
+ * or encoded (once) only if some subscriber wants it in that form.
+ */
+function dispatch(subscribers: Subscriber[], received: string | Buffer, channel: string, logger: Logger): void {
+  let bytes: Buffer | undefined
+  let parsed: { message: unknown } | null | undefined
   for (const subscriber of subscribers) {
     if (!subscriber.active) continue
+    let message: unknown
+    if (subscriber.raw) {
+      message = bytes ??= typeof received === 'string' ? Buffer.from(received) : received
+    } else {
+      if (parsed === undefined) {
+        try {
+          parsed = { message: JSON.parse(received.toString()) }
+        } catch (err) {
+          parsed = null
+          logger.warn({ err, channel }, 'fanout dropped a message that is not JSON')
+        }
+      }
+      if (!parsed) continue
+      message = parsed.message
+    }
     try {
       subscriber.handler(message)
     } catch (err) {
@@ -54,14 +85,14 @@ function dispatch(subscribers: Subscriber[], message: unknown, channel: string, 
 class SubscriberRegistry {
   readonly channels = new Map<string, Set<Subscriber>>()
 
-  add(channel: string, handler: (message: unknown) => void, onFirst: () => void, onLast: () => void): () => void {
+  add(channel: string, handler: (message: any) => void, raw: boolean, onFirst: () => void, onLast: () => void): () => void {
     let set = this.channels.get(channel)
     if (!set) {
       set = new Set()
       this.channels.set(channel, set)
       onFirst()
     }
-    const subscriber: Subscriber = { handler, active: true }
+    const subscriber: Subscriber = { handler, raw, active: true }
     set.add(subscriber)
     const owner = set
     return () => {
@@ -96,24 +127,33 @@ export function createMemoryFanout(options: MemoryFanoutOptions = {}): Fanout {
   const registry = new SubscriberRegistry()
   let closed = false
 
+  function subscribe(channel: string, handler: (message: any) => void, raw: boolean): () => void {
+    checkChannel(channel)
+    if (closed) throw new Error('fanout is closed')
+    return registry.add(channel, handler, raw, () => {}, () => {})
+  }
+
   return {
     async publish(channel, message) {
-      await this.publishJson(channel, encode(message))
+      await this.publishText(channel, encode(message))
     },
 
-    async publishJson(channel, text) {
+    async publishText(channel, text) {
       checkChannel(channel)
       if (closed) throw new Error('fanout is closed')
+      if (typeof text !== 'string') throw new TypeError('fanout text must be a string')
       // Like Redis: who receives is decided when the message is published.
       const subscribers = registry.snapshot(channel)
       if (subscribers.length === 0) return
-      setImmediate(() => dispatch(subscribers, JSON.parse(text), channel, logger))
+      setImmediate(() => dispatch(subscribers, text, channel, logger))
     },
 
     subscribe(channel, handler) {
-      checkChannel(channel)
-      if (closed) throw new Error('fanout is closed')
-      return registry.add(channel, handler, () => {}, () => {})
+      return subscribe(channel, handler, false)
+    },
+
+    subscribeRaw(channel, handler) {
+      return subscribe(channel, handler, true)
     },
 
     async ready() {},
@@ -165,20 +205,29 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
     })
   }
 
-  subscriber.on('message', (fullChannel: string, text: string) => {
-    if (closed || !fullChannel.startsWith(prefix)) return
-    const channel = fullChannel.slice(prefix.length)
+  // The bytes as Redis sent them: ioredis decodes a message to a string only for 'message' listeners.
+  subscriber.on('messageBuffer', (fullChannel: Buffer, bytes: Buffer) => {
+    const name = fullChannel.toString()
+    if (closed || !name.startsWith(prefix)) return
+    const channel = name.slice(prefix.length)
     const subscribers = registry.snapshot(channel)
     if (subscribers.length === 0) return
-    let message: unknown
-    try {
-      message = JSON.parse(text)
-    } catch (err) {
-      logger.warn({ err, channel }, 'fanout dropped a message that is not JSON')
-      return
-    }
-    dispatch(subscribers, message, channel, logger)
+    dispatch(subscribers, bytes, channel, logger)
   })
+
+  function subscribe(channel: string, handler: (message: any) => void, raw: boolean): () => void {
+    checkChannel(channel)
+    if (closed) throw new Error('fanout is closed')
+    return registry.add(
+      channel,
+      handler,
+      raw,
+      () => track(subscriber.subscribe(prefix + channel), 'subscribe', channel),
+      () => {
+        if (!closed) track(subscriber.unsubscribe(prefix + channel), 'unsubscribe', channel)
+      },
+    )
+  }
 
   const track = (command: Promise<unknown>, what: string, channel: string): void => {
     const settled = command.then(
@@ -193,26 +242,22 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
 
   return {
     async publish(channel, message) {
-      await this.publishJson(channel, encode(message))
+      await this.publishText(channel, encode(message))
     },
 
-    async publishJson(channel, text) {
+    async publishText(channel, text) {
       checkChannel(channel)
       if (closed) throw new Error('fanout is closed')
+      if (typeof text !== 'string') throw new TypeError('fanout text must be a string')
       await publisher.publish(prefix + channel, text)
     },
 
     subscribe(channel, handler) {
-      checkChannel(channel)
-      if (closed) throw new Error('fanout is closed')
-      return registry.add(
-        channel,
-        handler,
-        () => track(subscriber.subscribe(prefix + channel), 'subscribe', channel),
-        () => {
-          if (!closed) track(subscriber.unsubscribe(prefix + channel), 'unsubscribe', channel)
-        },
-      )
+      return subscribe(channel, handler, false)
+    },
+
+    subscribeRaw(channel, handler) {
+      return subscribe(channel, handler, true)
     },
 
     async ready() {

@@ -70,16 +70,21 @@ const MAX_AUTH_ATTEMPTS = 3
 
 type ControlMessage = { type: 'closeUser'; userId: string } | { type: 'recheckUser'; userId: string }
 
-interface RealtimeMessage {
+/**
+ * On the fan-out, a realtime channel carries the frames sockets receive, `{"topic","event","data"}`,
+ * encoded once by the publishing node; several published in one turn travel as one message, one
+ * frame per line (JSON text never holds a raw newline). Receiving nodes hand the bytes to their
+ * sockets as they are: no parse and no new encoding per node.
+ */
+const NEWLINE = 0x0a
+
+interface ChannelEntry {
   tenantId: string
   topic: string
-  event: string
-  data: unknown
-}
-
-/** Several messages of one channel, published together (see `send`). */
-interface FanoutBatch {
-  batch: RealtimeMessage[]
+  /** How each of its frames begins. */
+  framePrefix: Buffer
+  connections: Set<Connection>
+  unsubscribe: () => void
 }
 
 /** Tenants are part of the channel, so two tenants' `tenant` topics never share one. */
@@ -118,7 +123,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   const connections = new Set<Connection>()
   const authenticating = new Set<Connection>()
   const byUser = new Map<string, Set<Connection>>()
-  const channels = new Map<string, { connections: Set<Connection>; unsubscribe: () => void }>()
+  const channels = new Map<string, ChannelEntry>()
   let closed = false
 
   // ---- indexes ------------------------------------------------------------------------------
@@ -143,8 +148,15 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   function join(connection: Connection, topic: string, channel: string): void {
     let entry = channels.get(channel)
     if (!entry) {
-      entry = { connections: new Set(), unsubscribe: fanout.subscribe(channel, (message) => onChannelMessage(channel, message)) }
-      channels.set(channel, entry)
+      const created: ChannelEntry = {
+        tenantId: connection.identity!.tenantId,
+        topic,
+        framePrefix: Buffer.from(`{"topic":${JSON.stringify(topic)},`),
+        connections: new Set(),
+        unsubscribe: () => {},
+      }
+      created.unsubscribe = fanout.subscribeRaw(channel, (bytes) => onChannelMessage(created, bytes))
+      channels.set(channel, (entry = created))
     }
     entry.connections.add(connection)
     connection.topics.set(topic, channel)
@@ -172,29 +184,23 @@ export function createRealtime(options: RealtimeOptions): Realtime {
 
   // ---- fan-out ------------------------------------------------------------------------------
 
-  function onChannelMessage(channel: string, raw: unknown): void {
-    const entry = channels.get(channel)
-    if (!entry) return
-    const batch = raw !== null && typeof raw === 'object' && Array.isArray((raw as FanoutBatch).batch) ? (raw as FanoutBatch).batch : [raw]
-    let tenantId = ''
-    let topic = ''
+  function onChannelMessage(entry: ChannelEntry, bytes: Buffer): void {
+    if (channels.get(channelFor(entry.tenantId, entry.topic)) !== entry) return
     const frames: Buffer[] = []
-    for (const item of batch) {
-      const message = item as Partial<RealtimeMessage> | null
-      if (!message || typeof message.tenantId !== 'string' || typeof message.topic !== 'string' || typeof message.event !== 'string') {
-        logger.warn({ channel }, 'realtime dropped a malformed fan-out message')
-        continue
-      }
-      if (channelFor(message.tenantId, message.topic) !== channel) continue
-      ;({ tenantId, topic } = message)
-      // Serialised and UTF-8 encoded once, however many sockets receive it.
-      frames.push(Buffer.from(JSON.stringify({ topic: message.topic, event: message.event, data: message.data })))
+    for (let start = 0; start < bytes.length; ) {
+      const end = bytes.indexOf(NEWLINE, start)
+      const frame = bytes.subarray(start, end === -1 ? bytes.length : end)
+      start = end === -1 ? bytes.length : end + 1
+      // Belt and braces: a frame names its topic first, and it must be this channel's.
+      if (frame.length > entry.framePrefix.length && frame.compare(entry.framePrefix, 0, entry.framePrefix.length, 0, entry.framePrefix.length) === 0) frames.push(frame)
+      else logger.warn({ topic: entry.topic }, 'realtime dropped a malformed fan-out message')
     }
     if (!frames.length) return
+    const channel = channelFor(entry.tenantId, entry.topic)
     for (const connection of entry.connections) {
-      // Belt and braces: the channel already carries the tenant.
-      if (connection.identity?.tenantId !== tenantId) continue
-      if (connection.topics.get(topic) !== channel) continue
+      // The channel already carries the tenant; a socket whose identity changed is not sent to.
+      if (connection.identity?.tenantId !== entry.tenantId) continue
+      if (connection.topics.get(entry.topic) !== channel) continue
       for (const frame of frames) connection.sendText(frame)
     }
   }
@@ -205,20 +211,19 @@ export function createRealtime(options: RealtimeOptions): Realtime {
    * number's inbound stream or a broadcast's receipts are hundreds per turn). Each event is encoded
    * when it is published (later changes to its data are not seen); order within a channel is kept.
    */
-  const outbox = new Map<string, { parts: string[]; sent: Promise<void> }>()
-  function send(channel: string, message: RealtimeMessage): Promise<void> {
-    const part = JSON.stringify(message)
+  const outbox = new Map<string, { frames: string[]; sent: Promise<void> }>()
+  function send(channel: string, frame: string): Promise<void> {
     const waiting = outbox.get(channel)
     if (waiting) {
-      waiting.parts.push(part)
+      waiting.frames.push(frame)
       return waiting.sent
     }
-    const parts = [part]
+    const frames = [frame]
     const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       outbox.delete(channel)
-      return fanout.publishJson(channel, parts.length === 1 ? parts[0] : `{"batch":[${parts.join(',')}]}`)
+      return fanout.publishText(channel, frames.join('\n'))
     })
-    outbox.set(channel, { parts, sent })
+    outbox.set(channel, { frames, sent })
     return sent
   }
 
@@ -414,7 +419,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       if (typeof tenantId !== 'string' || tenantId.length === 0) throw new TypeError('tenantId must be a non-empty string')
       if (!parseTopic(topic)) throw new TypeError(`invalid realtime topic "${String(topic)}"`)
       if (typeof event !== 'string' || !EVENT_NAME.test(event)) throw new TypeError(`invalid realtime event name "${String(event)}"`)
-      await send(channelFor(tenantId, topic), { tenantId, topic, event, data })
+      await send(channelFor(tenantId, topic), JSON.stringify({ topic, event, data }))
     },
 
     register(app) {

@@ -105,6 +105,26 @@ function contract(name: string, makeNodes: () => Promise<{ a: Fanout; b: Fanout;
       t.same(got.received, ['x'])
     })
 
+    t.test('published text reaches raw subscribers as its bytes and the others parsed; text that is not JSON only the raw ones', async (t) => {
+      const channel = `c-${randomUUID()}`
+      const rawA = collector()
+      const rawB = collector()
+      const parsed = collector()
+      const offs = [a.subscribeRaw(channel, rawA.handler), b.subscribeRaw(channel, rawB.handler), b.subscribe(channel, parsed.handler)]
+      await Promise.all([a.ready(), b.ready()])
+      const text = '{"n":1,"s":"é 👋 \\u0000"}\n{"n":2}'
+      await a.publishText(channel, text) // two lines: not JSON as a whole
+      await a.publishText(channel, '{"n":3,"s":"é"}')
+      await Promise.all([rawA.waitFor(2), rawB.waitFor(2), parsed.waitFor(1)])
+      for (const raw of [rawA, rawB]) {
+        t.ok(Buffer.isBuffer(raw.received[0]), 'a Buffer')
+        t.same((raw.received as Buffer[]).map((bytes) => bytes.toString()), [text, '{"n":3,"s":"é"}'], 'the bytes as published (UTF-8)')
+      }
+      t.same(parsed.received, [{ n: 3, s: 'é' }], 'the parsing subscriber skipped the text that is not JSON')
+      await t.rejects(a.publishText(channel, 5 as unknown as string), TypeError)
+      offs.forEach((off) => off())
+    })
+
     t.test('a message that is not JSON-serialisable is refused', async (t) => {
       await t.rejects(a.publish(`c-${randomUUID()}`, 10n))
       await t.rejects(a.publish(`c-${randomUUID()}`, undefined))

@@ -294,8 +294,8 @@ t.test('one node (memory fan-out)', async (t) => {
   t.test('events of one channel in one turn go to the fan-out as one message, in order, as published', async (t) => {
     const fanout = createMemoryFanout({ logger: quiet })
     const published: string[] = []
-    const publishJson = fanout.publishJson.bind(fanout)
-    fanout.publishJson = (channel, json) => (published.push(json), publishJson(channel, json))
+    const publishText = fanout.publishText.bind(fanout)
+    fanout.publishText = (channel, text) => (published.push(text), publishText(channel, text))
     const batching = await startNode(fanout)
     t.teardown(() => batching.close())
     const { token } = person(TENANT_A, ['inbox.conversation.view'])
@@ -313,13 +313,21 @@ t.test('one node (memory fan-out)', async (t) => {
     await client.next(isEvent('conversation:c-9', 'inbox.message.created'))
     await client.next(isEvent('conversation:c-9', 'inbox.message.created'))
     t.equal(published.filter((j) => j.includes('c-9')).length, 1, 'one fan-out message for three events')
-    t.same(JSON.parse(published.find((j) => j.includes('c-9'))!).batch.map((m: any) => m.data.n), [1, 2, 3], 'in order, each as it was when published')
+    const lines = published.find((j) => j.includes('c-9'))!.split('\n').map((line) => JSON.parse(line))
+    t.same(lines.map((m) => m.data.n), [1, 2, 3], 'one frame per line, in order, each as it was when published')
+    t.same(lines[0], { topic: 'conversation:c-9', event: 'inbox.message.created', data: { n: 1 } }, 'each line is the frame the sockets get')
 
-    // A batch with a malformed member (another node's bug): the rest still arrives.
+    // A message with a malformed or foreign line (another node's bug): only that line is dropped.
     const channel = `realtime:${encodeURIComponent(TENANT_A)}:conversation:c-9`
-    await fanout.publishJson(channel, JSON.stringify({ batch: [{ tenantId: TENANT_A, topic: 'conversation:c-9', event: 'ok.one', data: 1 }, { nonsense: true }, { tenantId: TENANT_A, topic: 'conversation:c-9', event: 'ok.two', data: 2 }] }))
+    const frame = (topic: string, event: string, data: unknown) => JSON.stringify({ topic, event, data })
+    await fanout.publishText(channel, [frame('conversation:c-9', 'ok.one', 1), '{"nonsense":true}', frame('conversation:c-10', 'other.topic', 0), 'not json', frame('conversation:c-9', 'ok.two', 2)].join('\n'))
     t.equal((await client.next(isEvent('conversation:c-9', 'ok.one'))).data, 1)
     t.equal((await client.next(isEvent('conversation:c-9', 'ok.two'))).data, 2)
+    await batching.realtime.publish(TENANT_A, 'conversation:c-9', 'last', null)
+    await client.next(isEvent('conversation:c-9', 'last'))
+    t.same(client.eventsOf('conversation:c-9'), [], 'nothing else of the topic reached the socket')
+    t.same(client.eventsOf('conversation:c-10'), [], 'nor the foreign line')
+    t.notOk(client.messages.some((m) => 'nonsense' in m), 'nor the malformed one')
   })
 
   t.test('the route is public with an empty querystring schema', async (t) => {

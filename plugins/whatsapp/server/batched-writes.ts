@@ -1,6 +1,7 @@
 import { createBatcher, preparedQuery, type PluginContext } from '@sapa/sdk'
 import type { DeliveryStatus } from './drivers/port.ts'
 import { STATUS_RANK } from './status.ts'
+import type { MessageRow } from './models.ts'
 
 /**
  * The statements every message goes through, batched (group commit, see createBatcher): under load
@@ -41,16 +42,22 @@ const COLUMN_TYPES: Record<keyof MessageInsert, string> = {
  */
 function wellFormed(row: MessageInsert): MessageInsert {
   let copy: Record<string, unknown> | null = null
-  for (const [key, value] of Object.entries(row)) {
+  for (const key in row) {
+    const value = (row as unknown as Record<string, unknown>)[key]
     if (typeof value === 'string' && !(value as any).isWellFormed()) (copy ??= { ...row })[key] = (value as any).toWellFormed()
   }
   return (copy ?? row) as MessageInsert
 }
 
-/** What the table fills in for a new row (see the migration). */
-const STORED_DEFAULTS = {
-  text: null, payload: null, reply_to: null, provider_id: null, peer_name: null, media_id: null, error: null, attempts: 0, idempotency_key: null,
-  sent_at: null, delivered_at: null, read_at: null,
+/** The stored row: the one given plus what the table fills in for a new row (see the migration). */
+function storedRow(r: MessageInsert): MessageRow {
+  return {
+    tenant_id: r.tenant_id, id: r.id, session_id: r.session_id, direction: r.direction, provider_id: r.provider_id ?? null,
+    peer: r.peer, peer_name: r.peer_name ?? null, type: r.type, text: r.text ?? null, media_id: r.media_id ?? null,
+    payload: r.payload == null ? null : JSON.parse(r.payload), reply_to: r.reply_to ?? null, status: r.status,
+    status_rank: r.status_rank, error: null, attempts: 0, idempotency_key: r.idempotency_key ?? null,
+    sent_at: null, delivered_at: null, read_at: null, created_at: r.created_at, updated_at: r.updated_at,
+  }
 }
 
 export function createBatchedWrites(ctx: PluginContext<any>) {
@@ -72,7 +79,7 @@ export function createBatchedWrites(ctx: PluginContext<any>) {
    * does not send, nor Node parse, every column of every row (most of the insert's cost on the hot path).
    */
   function insertIgnoring(conflict: string) {
-    return createBatcher(async (given: MessageInsert[]) => {
+    return createBatcher(async (given: MessageInsert[]): Promise<(MessageRow | null)[]> => {
       const rows = given.map(wellFormed)
       const columns = Object.keys(rows[0]) as (keyof MessageInsert)[]
       const values = columns.map((c) => (c === 'payload' ? 'payload::jsonb' : c)).join(', ')
@@ -83,7 +90,7 @@ export function createBatchedWrites(ctx: PluginContext<any>) {
         [json(rows)],
       )
       const stored = new Set(inserted.map((r) => r.id))
-      return rows.map((r) => (stored.has(r.id) ? { ...STORED_DEFAULTS, ...r, payload: r.payload == null ? null : JSON.parse(r.payload) } : null))
+      return rows.map((r) => (stored.has(r.id) ? storedRow(r) : null))
     })
   }
 

@@ -1,6 +1,6 @@
 import { newId, type PluginContext } from '@sapa/sdk'
 import type { InboundMessage, StatusUpdate } from './drivers/port.ts'
-import { WaMessage } from './models.ts'
+import { WaMessage, type MessageRow } from './models.ts'
 import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
 import { createBatchedWrites, type BatchedWrites } from './batched-writes.ts'
 import { messageView } from './views.ts'
@@ -8,15 +8,21 @@ import { announceStatus } from './announce.ts'
 
 /**
  * Postgres text and jsonb cannot hold U+0000: one NUL from the network failed the insert, so the
- * message was lost (and the sandbox route answered 500). Strings are stored without it.
+ * message was lost (and the sandbox route answered 500). Strings are stored without it. A value
+ * without one is returned as it is (nearly every message: no copy on the hot path).
  */
 function noNul<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(/\u0000/g, '') as T
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replace(/\u0000/g, '') : value) as T
+  if (!hasNul(value)) return value
   if (Array.isArray(value)) return value.map(noNul) as T
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, noNul(v)])) as T
-  }
-  return value
+  return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, noNul(v)])) as T
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false
+  for (const key in value) if (hasNul((value as Record<string, unknown>)[key])) return true
+  return false
 }
 
 /**
@@ -26,7 +32,7 @@ function noNul<T>(value: T): T {
  */
 export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes: BatchedWrites = createBatchedWrites(ctx)) {
 
-  async function storeMedia(tenantId: string, row: WaMessage, message: InboundMessage) {
+  async function storeMedia(tenantId: string, row: MessageRow, message: InboundMessage) {
     if (!message.media) return
     const kind = (row.type in MEDIA_RULES ? row.type : 'document') as MediaKind
     try {
@@ -47,7 +53,7 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes
   }
 
   const api = {
-    async message(tenantId: string, sessionId: string, incoming: InboundMessage): Promise<WaMessage | null> {
+    async message(tenantId: string, sessionId: string, incoming: InboundMessage): Promise<MessageRow | null> {
       // The media keeps its download function; every string field loses its NULs.
       const { media: incomingMedia, ...fields } = incoming
       const message: InboundMessage = { ...noNul(fields), ...(incomingMedia ? { media: { ...incomingMedia, caption: noNul(incomingMedia.caption), filename: noNul(incomingMedia.filename) } } : {}) }
@@ -57,7 +63,7 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes
       if (message.reaction) payload.reaction = message.reaction
       if (message.contacts) payload.contacts = message.contacts.slice(0, 20)
       if (message.fromLid) payload.lid = message.fromLid
-      const row = await writes.insertInbound({
+      const stored = await writes.insertInbound({
         tenant_id: tenantId,
         id: newId(),
         session_id: sessionId,
@@ -74,8 +80,7 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes
         created_at: message.timestamp ?? now,
         updated_at: now,
       })
-      if (!row) return null // a duplicate: already stored and announced
-      const stored = WaMessage.fromJson(row, { skipValidation: true }) as WaMessage
+      if (!stored) return null // a duplicate: already stored and announced
       await storeMedia(tenantId, stored, message)
       await ctx.events.publish('whatsapp.message.received', {
         tenantId,
@@ -109,8 +114,7 @@ export function createInbound(ctx: PluginContext<any>, media: MediaStore, writes
         if (retry) setTimeout(() => void api.ack(tenantId, sessionId, update, false).catch(() => {}), 300).unref()
         return false
       }
-      const row = WaMessage.fromJson(stored, { skipValidation: true }) as WaMessage
-      await announceStatus(ctx, tenantId, row)
+      await announceStatus(ctx, tenantId, stored)
       return true
     },
   }

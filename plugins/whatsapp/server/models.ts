@@ -53,6 +53,12 @@ export class WaMessage extends TenantModel {
   declare updated_at: Date
 }
 
+/**
+ * A message's columns as plain data. The hot paths (batched inserts and receipts) hand rows on as
+ * they come, without a model instance per row, which was a tenth of an inbound message's CPU.
+ */
+export type MessageRow = Omit<WaMessage, keyof TenantModel> & Pick<WaMessage, 'tenant_id'>
+
 export class WaMedia extends TenantModel {
   static override tableName = 'whatsapp_media'
   static override idColumn = 'id'

@@ -1,6 +1,6 @@
 import { AppError, createBatcher, isUuid, newId, type JobOptions, type PluginContext, type QueueJob } from '@sapa/sdk'
 import { DriverError, type OutboundMessage, type WhatsAppDriver } from './drivers/port.ts'
-import { WaMedia, WaMessage } from './models.ts'
+import { WaMedia, WaMessage, type MessageRow } from './models.ts'
 import { createBatchedWrites, type BatchedWrites } from './batched-writes.ts'
 import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
 import { toE164 } from './phone.ts'
@@ -76,7 +76,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
   })
 
   /** Validate, write the row as queued, then enqueue on the number's own queue. */
-  async function send(tenantId: string, input: SendInput): Promise<{ message: WaMessage; created: boolean }> {
+  async function send(tenantId: string, input: SendInput): Promise<{ message: MessageRow; created: boolean }> {
     if (!isUuid(input.sessionId) || !(await writes.sessionExists({ tenantId, id: input.sessionId }))) {
       throw new AppError(404, 'session_not_found', 'WhatsApp number not found', { field: 'sessionId' })
     }
@@ -152,7 +152,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
     // The row exists before the job: if the enqueue is lost, the reconciler finds the row.
     // The recipient rides along so the job can take its place in the recipient's line before any lookup.
     await enqueue({ queue: sendQueue(session.id), data: { tenantId, messageId: id, peer }, opts: { jobId: id, attempts: SEND_ATTEMPTS, backoff } })
-    const message = WaMessage.fromJson(inserted, { skipValidation: true }) as WaMessage
+    const message = inserted
     await ctx.realtime.publish(tenantId, `session:${session.id}`, 'message.queued', messageView(message))
     return { message, created: true }
   }
@@ -196,7 +196,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
       const suspects = earlier.filter((r) => !inLine.has(r.id)).map((r) => r.id as string)
       await turn.ready
       if (!own || sentAhead.delete(messageId)) return { skipped: true }
-      const message = WaMessage.fromJson(own, { skipValidation: true }) as WaMessage
+      const message: MessageRow = own
       const live = driver()
       if (!live) {
         // The number dropped between the queue handing out this job and its turn: wait for it
@@ -209,7 +209,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
         ? ((await ctx.db('whatsapp_messages').where({ tenant_id: tenantId, status: 'sending' }).whereIn('id', suspects).orderBy('id')) as any[]).filter((r) => !sentAhead.has(r.id))
         : []
       for (const row of stranded) {
-        const earlier = WaMessage.fromJson(row, { skipValidation: true }) as WaMessage
+        const earlier: MessageRow = row
         try {
           await deliver(tenantId, earlier, live, earlier.attempts + 1 >= SEND_ATTEMPTS, true)
           sentAhead.add(earlier.id)
@@ -238,7 +238,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
   }
 
   /** Send one claimed row; throws a retryable failure (the row back to queued), fails it for good otherwise. */
-  async function deliver(tenantId: string, message: WaMessage, live: WhatsAppDriver, lastAttempt: boolean, countAttempt = false): Promise<unknown> {
+  async function deliver(tenantId: string, message: MessageRow, live: WhatsAppDriver, lastAttempt: boolean, countAttempt = false): Promise<unknown> {
     const messageId = message.id
     const outbound: OutboundMessage = {
       id: message.id,
@@ -260,7 +260,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
       // An ack may have arrived first: markSent never steps back from it. A stranded row sent
       // ahead by a later message's job: that try counts too.
       const row = await writes.markSent({ tenantId, id: messageId, providerId, countAttempt })
-      if (row) await announceStatus(ctx, tenantId, WaMessage.fromJson(row, { skipValidation: true }) as WaMessage)
+      if (row) await announceStatus(ctx, tenantId, row)
       return { providerId }
     } catch (err) {
       // The provider said when to come back (rate limit, pacing cap, open circuit): wait that long
@@ -285,7 +285,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
       .andWhere('status_rank', '<', STATUS_RANK.failed)
       .update({ status: 'failed', status_rank: STATUS_RANK.failed, error: reason.slice(0, 500), updated_at: ctx.clock.now() })
       .returning('*')) as any[]
-    if (rows.length) await announceStatus(ctx, tenantId, WaMessage.fromJson(rows[0], { skipValidation: true }) as WaMessage)
+    if (rows.length) await announceStatus(ctx, tenantId, rows[0])
     return { failed: reason }
   }
 

@@ -1,4 +1,4 @@
-import type { WaMessage, WaSession } from './models.ts'
+import type { MessageRow, WaSession } from './models.ts'
 
 /** What the API and realtime show of a number: never its driver config or lease internals. */
 export function sessionView(s: WaSession) {
@@ -19,7 +19,7 @@ export function sessionView(s: WaSession) {
   }
 }
 
-export function messageView(m: WaMessage) {
+export function messageView(m: MessageRow) {
   const payload = (m.payload ?? {}) as Record<string, unknown>
   return {
     id: m.id,
