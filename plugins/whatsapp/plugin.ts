@@ -74,7 +74,7 @@ export default definePlugin<WhatsAppSettings>({
     ctx.routes(sessionRoutes(ctx, sessions))
     ctx.routes(messageRoutes(ctx, outbound))
     ctx.routes(mediaRoutes(ctx, media))
-    ctx.routes(sandboxRoutes(ctx, sessions, supervisor))
+    ctx.routes(sandboxRoutes(ctx, writes, supervisor))
     ctx.routes(cloudWebhookRoutes(ctx, inbound))
     ctx.nodes.subscribe(SANDBOX_CHANNEL, handleSandboxMessage(ctx, supervisor))
 

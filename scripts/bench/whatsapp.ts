@@ -1,4 +1,4 @@
-// npm run bench -- whatsapp [--quick] [--parts=inbound,outbound,limiter] [--concurrency=16,64] [--inbound=N] [--sends=N] [--latency-seconds=N] [--limiter-seconds=N]
+// npm run bench -- whatsapp [--quick] [--parts=inbound,outbound,limiter] [--concurrency=16,64] [--inbound=N] [--sends=N] [--http=N] [--latency-seconds=N] [--limiter-seconds=N]
 //
 // The WhatsApp pipelines on the sandbox driver, each against a baseline measured in the same run:
 //   a. inbound: messages stored and published to 100 realtime subscribers, against bare single-row
@@ -37,6 +37,7 @@ const SUBSCRIBERS = option('subscribers', 100)
 const LATENCY_SECONDS = option('latency-seconds', QUICK ? 5 : 15)
 const LATENCY_RATE = option('latency-rate', 500)
 const SENDS = option('sends', QUICK ? 5000 : 20_000)
+const HTTP = option('http', 2000)
 const LIMITER_SECONDS = option('limiter-seconds', QUICK ? 10 : 60)
 const LIMITER_RATE = 10
 // Messages in flight for the inbound runs (Postgres only; PGlite is one connection): --concurrency=16,64
@@ -329,17 +330,17 @@ export async function run(): Promise<void> {
       ])
       // Last (it may overrun slow clients): the HTTP endpoint for reference: POST /api/whatsapp/sandbox/:id/inbound in process (light-my-request: no network).
       {
-        const reached = subs.expect(2000 * SUBSCRIBERS, false)
+        const reached = subs.expect(HTTP * SUBSCRIBERS, false)
         const started = now()
-        await pool(2000, conc, async () => {
+        await pool(HTTP, conc, async () => {
           const res = await admin.inject({ method: 'POST', url: `/api/whatsapp/sandbox/${sessionId}/inbound`, payload: { from: '+6281300000001', type: 'text', text: 'm:0~' } })
           if (res.statusCode !== 202) throw new Error(res.body)
         })
         const stored = now()
         const r = await reached
         console.log(
-          `   for reference, POST /sandbox/:id/inbound in process, ${conc} at a time: ${Math.round(2000 / ((stored - started) / 1000))} msg/s answered, ` +
-            (r.complete ? `${Math.round(2000 / ((r.at - started) / 1000))} msg/s delivered to all ${SUBSCRIBERS}` : `delivery incomplete (${r.received} of ${2000 * SUBSCRIBERS} frames, ${r.closed} clients dropped as too slow)`),
+          `   for reference, POST /sandbox/:id/inbound in process, ${conc} at a time: ${Math.round(HTTP / ((stored - started) / 1000))} msg/s answered, ` +
+            (r.complete ? `${Math.round(HTTP / ((r.at - started) / 1000))} msg/s delivered to all ${SUBSCRIBERS}` : `delivery incomplete (${r.received} of ${HTTP * SUBSCRIBERS} frames, ${r.closed} clients dropped as too slow)`),
         )
       }
 

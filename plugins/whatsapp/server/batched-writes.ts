@@ -65,11 +65,11 @@ export function createBatchedWrites(ctx: PluginContext<any>) {
   const json = (items: unknown[]) => JSON.stringify(items)
   const rowsOf = (result: any): any[] => result.rows ?? result
 
-  /** Whether each (tenant, number) exists. */
-  const sessionExists = createBatcher(async (items: { tenantId: string; id: string }[]) => {
-    const found = (await db('whatsapp_sessions').whereIn(['tenant_id', 'id'], items.map((i) => [i.tenantId, i.id])).select('tenant_id', 'id')) as any[]
-    const keys = new Set(found.map((r) => `${r.tenant_id}/${r.id}`))
-    return items.map((i) => keys.has(`${i.tenantId}/${i.id}`))
+  /** Each (tenant, number)'s driver, or null where there is no such number. */
+  const sessionDriver = createBatcher(async (items: { tenantId: string; id: string }[]) => {
+    const found = (await db('whatsapp_sessions').whereIn(['tenant_id', 'id'], items.map((i) => [i.tenantId, i.id])).select('tenant_id', 'id', 'driver')) as any[]
+    const drivers = new Map<string, string>(found.map((r) => [`${r.tenant_id}/${r.id}`, r.driver]))
+    return items.map((i) => drivers.get(`${i.tenantId}/${i.id}`) ?? null)
   })
 
   /**
@@ -184,7 +184,7 @@ export function createBatchedWrites(ctx: PluginContext<any>) {
   })
 
   return {
-    sessionExists,
+    sessionDriver,
     insertOutbound: insertIgnoring('(tenant_id, idempotency_key) where idempotency_key is not null'),
     insertInbound: insertIgnoring('(tenant_id, session_id, direction, provider_id) where provider_id is not null'),
     claim,

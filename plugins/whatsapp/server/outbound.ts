@@ -77,7 +77,7 @@ export function createOutbound(ctx: PluginContext<any>, media: MediaStore, write
 
   /** Validate, write the row as queued, then enqueue on the number's own queue. */
   async function send(tenantId: string, input: SendInput): Promise<{ message: MessageRow; created: boolean }> {
-    if (!isUuid(input.sessionId) || !(await writes.sessionExists({ tenantId, id: input.sessionId }))) {
+    if (!isUuid(input.sessionId) || (await writes.sessionDriver({ tenantId, id: input.sessionId })) === null) {
       throw new AppError(404, 'session_not_found', 'WhatsApp number not found', { field: 'sessionId' })
     }
     const session = { id: input.sessionId }

@@ -3,7 +3,7 @@ import { AppError, newId, str, type PluginContext, emptyBody } from '@sapa/sdk'
 import { sessionIdParams } from './params.ts'
 import type { InboundMessage, MessageType } from '../drivers/port.ts'
 import type { SandboxDriver } from '../drivers/sandbox.ts'
-import type { Sessions } from '../sessions.ts'
+import type { BatchedWrites } from '../batched-writes.ts'
 import type { Supervisor } from '../supervisor.ts'
 import { toE164 } from '../phone.ts'
 
@@ -43,11 +43,12 @@ export function toInbound(body: InjectBody, now: Date): InboundMessage {
 }
 
 /** The sandbox's controls: a customer writes in, the fake QR is scanned, the line drops. */
-export function sandboxRoutes(ctx: PluginContext<any>, sessions: Sessions, supervisor: Supervisor) {
-  async function sandboxSession(tenantId: string, sessionId: string) {
-    const session = await sessions.find(tenantId, sessionId)
-    if (session.driver !== 'sandbox') throw new AppError(409, 'not_a_sandbox_number', 'Only sandbox numbers can be driven from here')
-    return session
+export function sandboxRoutes(ctx: PluginContext<any>, writes: BatchedWrites, supervisor: Supervisor) {
+  /** The number's check, batched: a burst of injected messages shares one lookup. */
+  async function sandboxSession(tenantId: string, sessionId: string): Promise<void> {
+    const driver = await writes.sessionDriver({ tenantId, id: sessionId })
+    if (driver === null) throw new AppError(404, 'session_not_found', 'WhatsApp number not found')
+    if (driver !== 'sandbox') throw new AppError(409, 'not_a_sandbox_number', 'Only sandbox numbers can be driven from here')
   }
   /** The number runs on one worker: here, or reached through the node channel. */
   async function onOwner(sessionId: string, action: string, payload: unknown, local: (driver: SandboxDriver) => Promise<unknown>) {
