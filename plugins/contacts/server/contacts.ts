@@ -403,13 +403,20 @@ export function createContacts(ctx: PluginContext<ContactsSettings>) {
       filters: ListQuery,
       page: { after?: string; limit: number; order?: 'asc' | 'desc'; plain?: boolean; sort?: ContactSort; afterKey?: SortAfter },
     ): Promise<Contact[]> {
+      // Name or last contacted: keyset on (key, id), see sort.ts: the rows with a key, then (when
+      // they run out within the page) the ones without. Otherwise by id (newest first by default).
+      const sort = page.sort
+      if (sort && sort !== 'created') {
+        const part = async (which: 'keyed' | 'unkeyed', limit: number): Promise<Contact[]> => {
+          const { qb } = await api.query(tenantId, filters)
+          applySort(qb as unknown as Knex.QueryBuilder, sort, page.afterKey, which)
+          return qb.limit(limit)
+        }
+        const keyed = page.afterKey?.key === null ? [] : await part('keyed', page.limit)
+        return keyed.length < page.limit ? [...keyed, ...(await part('unkeyed', page.limit - keyed.length))] : keyed
+      }
       const { qb } = await api.query(tenantId, filters)
       qb.limit(page.limit)
-      // Name or last contacted: keyset on (key, id), see sort.ts. Otherwise by id (newest first by default).
-      if (page.sort && page.sort !== 'created') {
-        applySort(qb as unknown as Knex.QueryBuilder, page.sort, page.afterKey)
-        return qb
-      }
       const order = page.order ?? 'desc'
       const after = page.after ?? page.afterKey?.id
       qb.orderBy('contacts.id', order)

@@ -59,25 +59,30 @@ export function sortedPage<T extends SortRow>(sort: ContactSort, rows: T[], limi
   return { items, nextCursor: rows.length > limit ? encodeSortCursor(sort, items[items.length - 1]) : null }
 }
 
-/** Orders a contacts query and, given the last row seen, keeps only the rows after it. */
-export function applySort(qb: Knex.QueryBuilder, sort: Exclude<ContactSort, 'created'>, after: SortAfter | undefined): void {
+/**
+ * Orders a contacts query by `sort` and keeps one of the two parts of that order after the last row
+ * seen: the rows that have a key (`keyed`), then the ones without (`unkeyed`, by id), which come
+ * last. Each part is one range of the sort's index (a row comparison for the keyed part), so a deep
+ * page starts where the cursor points instead of filtering every row before it, as one condition
+ * joining both parts with OR did.
+ */
+export function applySort(qb: Knex.QueryBuilder, sort: Exclude<ContactSort, 'created'>, after: SortAfter | undefined, part: 'keyed' | 'unkeyed'): void {
   const desc = sort !== 'name'
   const dir = desc ? 'desc' : 'asc'
   const cmp = desc ? '<' : '>'
-  const [column, keyExpr, param] =
-    sort === 'last_contacted'
-      ? ['contacts.last_contacted_at', 'contacts.last_contacted_at', '?']
-      : ['contacts.name', 'lower(contacts.name)', 'lower(?)']
+  // The expressions of the index (migrations/20261126000000_contacts_sort.ts), so it serves these.
+  const [keyExpr, param] = sort === 'last_contacted' ? ['contacts.last_contacted_at', '?'] : ['lower(contacts.name)', 'lower(?)']
+  // The index's own order, `nulls last` included, in both parts (a part has one kind of key, but
+  // the planner serves an ORDER BY from an index only if it names the index's order).
   qb.orderByRaw(`${keyExpr} ${dir} nulls last, contacts.id ${dir}`)
-  if (!after) return
-  if (after.key === null) {
-    qb.whereNull(column).where('contacts.id', cmp, after.id)
+  if (part === 'unkeyed') {
+    qb.whereRaw(`${keyExpr} is null`)
+    if (after && after.key === null) qb.where('contacts.id', cmp, after.id)
     return
   }
-  const key = sort === 'last_contacted' ? new Date(after.key) : after.key
-  qb.where((w) => {
-    w.whereRaw(`${keyExpr} ${cmp} ${param}`, [key])
-      .orWhere((e) => e.whereRaw(`${keyExpr} = ${param}`, [key]).where('contacts.id', cmp, after.id))
-      .orWhereNull(column)
-  })
+  qb.whereRaw(`${keyExpr} is not null`)
+  if (after && after.key !== null) {
+    const key = sort === 'last_contacted' ? new Date(after.key) : after.key
+    qb.whereRaw(`(${keyExpr}, contacts.id) ${cmp} (${param}, ?)`, [key, after.id])
+  }
 }
