@@ -376,6 +376,20 @@ async function run() {
     await fp.locator('[data-testid=field-key-error]').waitFor()
     t.match(await ftext('[data-testid=field-key-error]'), /already exists/, 'the taken key is named on its field')
     t.equal(await fp.locator('#field-key').getAttribute('aria-invalid'), 'true')
+    const [keyBorder, labelBorder, danger] = await fp.evaluate(() => [
+      getComputedStyle(document.querySelector('#field-key')!).borderTopColor,
+      getComputedStyle(document.querySelector('#field-label')!).borderTopColor,
+      // The theme's --danger as a computed colour (a probe element resolves light-dark()).
+      (() => {
+        const probe = document.body.appendChild(document.createElement('span'))
+        probe.style.color = 'var(--danger)'
+        const color = getComputedStyle(probe).color
+        probe.remove()
+        return color
+      })(),
+    ])
+    t.equal(keyBorder, danger, 'the refused field is bordered in the danger colour')
+    t.not(labelBorder, danger, 'the accepted one is not')
     await screenshot(fp, 'contacts-fields-dialog')
     await fp.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })

@@ -1,7 +1,7 @@
 // Who has the conversation: assign to an agent or a team, transfer, unassign. Those with
 // inbox.conversation.assign may do all of it; the assignee may hand over their own.
 import { createSignal, For, Show } from 'solid-js'
-import { isApiError, type UiHost } from '@sapa/sdk/ui'
+import { errorText, type UiHost } from '@sapa/sdk/ui'
 import type { Agent, Conversation, Team } from './types.ts'
 
 export function Assignment(props: { host: UiHost; conversation: Conversation; teams: Team[]; agents: Agent[]; onChange: (c: Conversation) => void }) {
@@ -20,7 +20,7 @@ export function Assignment(props: { host: UiHost; conversation: Conversation; te
       props.onChange(await host.api<Conversation>(`/api/inbox/conversations/${c().id}/${path}`, { method: 'POST', body }))
       host.toast(done, 'success')
     } catch (err) {
-      host.toast(isApiError(err) ? err.message : t('inbox.error.action'), 'error')
+      host.toast(errorText(host, err, 'inbox', 'inbox.error.action'), 'error')
     } finally {
       setBusy(false)
     }
@@ -50,54 +50,27 @@ export function Assignment(props: { host: UiHost; conversation: Conversation; te
         <dd>{teamName()}</dd>
       </dl>
       <Show when={canHandOver()}>
-        <div class="inbox-panel-field">
-          <label for="inbox-assign-agent">{c().assignee ? t('inbox.assign.transferTo') : t('inbox.assign.assignTo')}</label>
-          <select
-            id="inbox-assign-agent"
-            data-testid="assign-agent"
-            disabled={busy()}
-            value=""
-            onChange={(e) => {
-              const v = e.currentTarget.value
-              e.currentTarget.value = ''
-              toAgent(v)
-            }}
-          >
-            <option value="">{t('inbox.assign.chooseAgent')}</option>
-            <For each={props.agents}>
-              {(a) => (
-                <option value={a.id} disabled={a.id === c().assignee?.id}>
-                  {a.presence === 'online' ? '● ' : a.presence === 'away' ? '◐ ' : '○ '}
-                  {a.name}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
+        <PickSelect
+          id="inbox-assign-agent"
+          label={c().assignee ? t('inbox.assign.transferTo') : t('inbox.assign.assignTo')}
+          placeholder={t('inbox.assign.chooseAgent')}
+          disabled={busy()}
+          options={props.agents.map((a) => ({
+            value: a.id,
+            label: `${a.presence === 'online' ? '● ' : a.presence === 'away' ? '◐ ' : '○ '}${a.name}`,
+            current: a.id === c().assignee?.id,
+          }))}
+          onPick={toAgent}
+        />
         <Show when={canAssign() && props.teams.length}>
-          <div class="inbox-panel-field">
-            <label for="inbox-assign-team">{t('inbox.assign.teamTo')}</label>
-            <select
-              id="inbox-assign-team"
-              data-testid="assign-team"
-              disabled={busy()}
-              value=""
-              onChange={(e) => {
-                const v = e.currentTarget.value
-                e.currentTarget.value = ''
-                toTeam(v)
-              }}
-            >
-              <option value="">{t('inbox.assign.chooseTeam')}</option>
-              <For each={props.teams}>
-                {(team) => (
-                  <option value={team.id} disabled={team.id === c().teamId}>
-                    {team.name}
-                  </option>
-                )}
-              </For>
-            </select>
-          </div>
+          <PickSelect
+            id="inbox-assign-team"
+            label={t('inbox.assign.teamTo')}
+            placeholder={t('inbox.assign.chooseTeam')}
+            disabled={busy()}
+            options={props.teams.map((team) => ({ value: team.id, label: team.name, current: team.id === c().teamId }))}
+            onPick={toTeam}
+          />
         </Show>
         <Show when={c().assignee}>
           <button type="button" class="btn btn-small" disabled={busy()} data-testid="unassign" onClick={() => void post('unassign', {}, t('inbox.done.unassigned'))}>
@@ -106,5 +79,31 @@ export function Assignment(props: { host: UiHost; conversation: Conversation; te
         </Show>
       </Show>
     </section>
+  )
+}
+
+/**
+ * A select that acts: picking an option calls `onPick` and the select goes back to its placeholder
+ * (it chooses an action, it does not hold a value). The current choice is listed but disabled.
+ */
+function PickSelect(props: { id: string; label: string; placeholder: string; disabled: boolean; options: { value: string; label: string; current: boolean }[]; onPick: (value: string) => void }) {
+  return (
+    <div class="inbox-panel-field">
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        data-testid={props.id.replace(/^inbox-/, '')}
+        disabled={props.disabled}
+        value=""
+        onChange={(e) => {
+          const value = e.currentTarget.value
+          e.currentTarget.value = ''
+          props.onPick(value)
+        }}
+      >
+        <option value="">{props.placeholder}</option>
+        <For each={props.options}>{(o) => <option value={o.value} disabled={o.current}>{o.label}</option>}</For>
+      </select>
+    </div>
   )
 }
