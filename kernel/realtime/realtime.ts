@@ -79,6 +79,7 @@ type ControlMessage = { type: 'closeUser'; userId: string } | { type: 'recheckUs
 const NEWLINE = 0x0a
 
 interface ChannelEntry {
+  channel: string
   tenantId: string
   topic: string
   /** How each of its frames begins. */
@@ -149,6 +150,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     let entry = channels.get(channel)
     if (!entry) {
       const created: ChannelEntry = {
+        channel,
         tenantId: connection.identity!.tenantId,
         topic,
         framePrefix: Buffer.from(`{"topic":${JSON.stringify(topic)},`),
@@ -185,7 +187,8 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   // ---- fan-out ------------------------------------------------------------------------------
 
   function onChannelMessage(entry: ChannelEntry, bytes: Buffer): void {
-    if (channels.get(channelFor(entry.tenantId, entry.topic)) !== entry) return
+    const { channel } = entry
+    if (channels.get(channel) !== entry) return
     const frames: Buffer[] = []
     for (let start = 0; start < bytes.length; ) {
       const end = bytes.indexOf(NEWLINE, start)
@@ -196,7 +199,6 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       else logger.warn({ topic: entry.topic }, 'realtime dropped a malformed fan-out message')
     }
     if (!frames.length) return
-    const channel = channelFor(entry.tenantId, entry.topic)
     for (const connection of entry.connections) {
       // The channel already carries the tenant; a socket whose identity changed is not sent to.
       if (connection.identity?.tenantId !== entry.tenantId) continue
