@@ -20,7 +20,12 @@ export function errorBody(code: string, message: string, details?: unknown): Err
  * exists (the SPA fallback's reserved paths, the queue dashboard to non-operators).
  */
 export const routeNotFoundBody = (req: Pick<FastifyRequest, 'method' | 'url'>): ErrorBody =>
-  errorBody('route_not_found', `No route ${req.method} ${req.url.split('?')[0]}`)
+  errorBody('route_not_found', routeNotFoundMessage(req))
+
+/** The same answer, thrown from a hook. */
+export const routeNotFoundError = (req: Pick<FastifyRequest, 'method' | 'url'>): AppError => new AppError(404, 'route_not_found', routeNotFoundMessage(req))
+
+const routeNotFoundMessage = (req: Pick<FastifyRequest, 'method' | 'url'>) => `No route ${req.method} ${req.url.split('?')[0]}`
 
 /** Anything unexpected: the cause goes to the log, never to the client. */
 export const internalErrorBody = (): ErrorBody => errorBody('internal_error', 'Something went wrong on our side')

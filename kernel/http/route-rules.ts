@@ -3,6 +3,7 @@ import { lintSchema } from './schema-lint.ts'
 import { noQuery } from './schemas.ts'
 import { AppError, forbidden, unauthorized } from '../errors.ts'
 import { safeEqual } from '../auth/tokens.ts'
+import { routeNotFoundError } from './error-handler.ts'
 import type { Authenticate, Principal } from '../auth/principal.ts'
 import type { Rbac } from '../rbac/rbac.ts'
 import type { PermissionCatalogue } from '../rbac/catalogue.ts'
@@ -110,7 +111,10 @@ export function installRouteRules(app: FastifyInstance, deps: GateDeps): void {
           throw new AppError(403, 'csrf_token_invalid', 'Send the x-csrf-token header you got at login')
         }
       }
-      const entry = deps.catalogue.get(permission)!
+      const entry = deps.catalogue.get(permission)
+      // A plugin being removed has left the catalogue before the next app generation (without its
+      // routes) is swapped in: for that moment its routes answer as they will afterwards.
+      if (!entry) throw routeNotFoundError(req)
       if (entry.scope === 'tenant' && principal.tenant.status !== 'active') {
         throw new AppError(403, 'tenant_suspended', 'This workspace is suspended')
       }

@@ -118,7 +118,7 @@ export async function createTestKernel(t: TestLike, options: TestKernelOptions =
   const clock = options.clock ?? new ManualClock(new Date())
   const plugins = (options.plugins ?? []).map((dir) => readDescriptor(path.resolve(dir), 'dirs'))
   const dbHandle = await openTestDatabase(templateFor(plugins))
-  const kernel = await createKernel(config, { clock, dbHandle, migrate: false, logger: pino({ level: 'silent' }), plugins })
+  const kernel = await createKernel(config, { clock, dbHandle, migrate: false, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), plugins })
   const server = await createKernelServer(kernel, options.app)
   t.teardown(async () => {
     await server.close()

@@ -115,3 +115,17 @@ t.test('in-flight requests finish on the old generation; websockets are asked to
   t.ok(messages.some((m) => m.type === 'reconnect'), 'and told to reconnect first')
   await h.server.drained()
 })
+
+t.test('while a removed plugin leaves, its routes answer 404 route_not_found, not 500', async (t) => {
+  const h = await createTestKernel(t)
+  const tenant = await h.createTenant()
+  const operator = await h.login(tenant, 'super_admin', { isOperator: true })
+  const dir = writePlugin({ name: 'leaving' })
+  t.equal((await operator.inject({ method: 'POST', url: '/api/plugins/install', payload: { dir } })).statusCode, 201)
+  // The moment between its permissions leaving the catalogue and the app without its routes
+  // taking over (a remove on this node, or one applied from another node).
+  h.services.catalogue.unregister('leaving')
+  const res = await operator.inject({ method: 'GET', url: '/api/leaving/info' })
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().error.code, 'route_not_found')
+})
