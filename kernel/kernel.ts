@@ -23,6 +23,7 @@ import { createRealtime, type Realtime } from './realtime/realtime.ts'
 import { principalCan } from './http/route-rules.ts'
 import { Enablement } from './plugins/enablement.ts'
 import { PluginManager } from './plugins/manager.ts'
+import { syncPluginCode } from './plugins/sync.ts'
 import { discover, type PluginDescriptor, readDescriptor } from './plugins/descriptor.ts'
 import { createLocalStorage, type Storage } from './storage.ts'
 
@@ -159,12 +160,13 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     const secrets = createSecrets(config.appSecret)
     const storage = createLocalStorage(path.join(config.dataDir, 'media'))
 
+    const nodeId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
     manager = new PluginManager({
       catalogue,
       rbac,
       cacheDir: path.join(config.dataDir, 'plugin-code'),
       kernelRoot: KERNEL_ROOT,
-      runtime: { config, logger, db, clock, secrets, audit, queue, bus, realtime, enablement, storage, fanout, rbac, nodeId: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, resolveService: (name) => manager!.resolveService(name) },
+      runtime: { config, logger, db, clock, secrets, audit, queue, bus, realtime, enablement, storage, fanout, rbac, nodeId, resolveService: (name) => manager!.resolveService(name) },
     })
     const plugins = manager
     // Plugins unload before the queue, bus and database they use close.
@@ -193,6 +195,9 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
       storage: asValue(storage),
     })
     await plugins.boot(options.plugins ?? (await discoverPlugins(config, db)))
+    // From here on, plugin code changed on another node is changed here too (and the other way round).
+    const stopSync = syncPluginCode(plugins, fanout, nodeId, logger)
+    closers.push(async () => stopSync())
     return { container, services: container.cradle, close }
   } catch (err) {
     await close()

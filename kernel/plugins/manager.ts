@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts'
 import { PluginError, readDescriptor, sortByDependencies, type PluginDescriptor } from './descriptor.ts'
 import { checkManifest } from './manifest.ts'
 import { LoadedPlugin } from './loaded-plugin.ts'
-import { stagePlugin } from './staging.ts'
+import { hashDir, stagePlugin } from './staging.ts'
 import type { EnablementRule } from './enablement.ts'
 import type { PluginRuntime } from './runtime.ts'
 
@@ -28,6 +28,15 @@ export interface PluginManagerOptions {
   kernelRoot: string
 }
 
+/** A change of plugin code on one node, for the others (see sync.ts). */
+export interface PluginCodeChange {
+  action: 'install' | 'remove'
+  name: string
+  /** install: the folder the code came from, and its hash (hashDir). */
+  dir?: string
+  hash?: string
+}
+
 interface Loaded {
   plugin: LoadedPlugin
   /** The folder the code came from (for reload) and the folder it runs from (staged or in place). */
@@ -45,6 +54,8 @@ export class PluginManager {
   private queue: Promise<unknown> = Promise.resolve()
   /** Called after the plugin set changed: builds and swaps in a new app generation. Throws to refuse. */
   onChange: (() => Promise<void>) | null = null
+  /** Called after an install, reload or remove asked of this node succeeded (not for applyRemote). */
+  onApplied: ((change: PluginCodeChange) => void) | null = null
 
   constructor(private readonly options: PluginManagerOptions) {}
 
@@ -168,17 +179,23 @@ export class PluginManager {
    */
   install(sourceDir: string): Promise<{ name: string; version: string; replaced: string | null }> {
     return this.exclusive(async () => {
-      const source = readDescriptor(path.resolve(sourceDir), 'installed')
-      for (const dep of source.dependsOn) {
-        if (!this.loaded.has(dep)) throw new PluginError(source.name, 'dependsOn', `depends on "${dep}", which is not installed`)
-      }
-      const previous = this.loaded.get(source.name)
-      const staged = stagePlugin(source.dir, this.options.cacheDir, source.name, this.options.kernelRoot)
-      const descriptor: PluginDescriptor = { ...readDescriptor(staged.dir, 'installed'), dir: staged.dir, source: previous && previous.plugin.descriptor.source !== 'installed' ? previous.plugin.descriptor.source : 'installed' }
-      const fresh = await this.instantiate(descriptor, descriptor.entry)
-      await this.swapIn(fresh, { sourceDir: source.dir, codeHash: staged.hash }, previous)
-      return { name: source.name, version: source.version, replaced: previous ? previous.plugin.manifest.version : null }
+      const result = await this.installNow(sourceDir)
+      this.applied({ action: 'install', name: result.name })
+      return result
     })
+  }
+
+  private async installNow(sourceDir: string): Promise<{ name: string; version: string; replaced: string | null }> {
+    const source = readDescriptor(path.resolve(sourceDir), 'installed')
+    for (const dep of source.dependsOn) {
+      if (!this.loaded.has(dep)) throw new PluginError(source.name, 'dependsOn', `depends on "${dep}", which is not installed`)
+    }
+    const previous = this.loaded.get(source.name)
+    const staged = stagePlugin(source.dir, this.options.cacheDir, source.name, this.options.kernelRoot)
+    const descriptor: PluginDescriptor = { ...readDescriptor(staged.dir, 'installed'), dir: staged.dir, source: previous && previous.plugin.descriptor.source !== 'installed' ? previous.plugin.descriptor.source : 'installed' }
+    const fresh = await this.instantiate(descriptor, descriptor.entry)
+    await this.swapIn(fresh, { sourceDir: source.dir, codeHash: staged.hash }, previous)
+    return { name: source.name, version: source.version, replaced: previous ? previous.plugin.manifest.version : null }
   }
 
   /** Re-read a loaded plugin's code from where it came from and swap it in. */
@@ -191,7 +208,40 @@ export class PluginManager {
       const descriptor: PluginDescriptor = { ...readDescriptor(staged.dir, source.source), dir: staged.dir }
       const fresh = await this.instantiate(descriptor, descriptor.entry)
       await this.swapIn(fresh, { sourceDir: source.dir, codeHash: staged.hash }, previous)
+      this.applied({ action: 'install', name })
       return { name, version: fresh.manifest.version, codeChanged: previous.codeHash !== staged.hash }
+    })
+  }
+
+  /** Tells onApplied what this node now runs (install and reload are the same news to another node). */
+  private applied(change: PluginCodeChange): void {
+    const entry = this.loaded.get(change.name)
+    this.onApplied?.(change.action === 'install' && entry ? { ...change, dir: entry.sourceDir, hash: entry.codeHash ?? undefined } : change)
+  }
+
+  /**
+   * A change another node made, done here too, in turn with this node's own operations. Code is
+   * taken from the same folder, and only if this node sees the same code there (its hash): a node
+   * whose copy differs, or that has no such folder, keeps what it runs. Nothing is announced.
+   */
+  applyRemote(change: PluginCodeChange): Promise<'applied' | 'unchanged' | 'code_differs'> {
+    return this.exclusive(async () => {
+      if (change.action === 'remove') {
+        if (!this.loaded.has(change.name)) return 'unchanged'
+        await this.removeNow(change.name)
+        return 'applied'
+      }
+      if (!change.dir || !change.hash) return 'unchanged'
+      if (this.loaded.get(change.name)?.codeHash === change.hash) return 'unchanged'
+      let here: string | null = null
+      try {
+        here = hashDir(change.dir)
+      } catch {
+        // No such folder on this node.
+      }
+      if (here !== change.hash) return 'code_differs'
+      await this.installNow(change.dir)
+      return 'applied'
     })
   }
 
@@ -220,13 +270,18 @@ export class PluginManager {
   /** Unload a plugin from this process. Refused while a loaded plugin depends on it. */
   remove(name: string): Promise<void> {
     return this.exclusive(async () => {
-      if (!this.loaded.has(name)) throw new AppError(404, 'plugin_not_found', `No plugin "${name}"`)
-      const dependants = this.plugins.filter((p) => (p.manifest.dependsOn ?? []).includes(name)).map((p) => p.name)
-      if (dependants.length) throw new AppError(409, 'plugin_required', `${dependants.join(', ')} depend on ${name}: remove them first`, { dependants })
-      await this.deactivate(name)
-      await this.options.runtime.db('installed_plugins').where({ name }).delete()
-      await this.onChange?.()
+      await this.removeNow(name)
+      this.applied({ action: 'remove', name })
     })
+  }
+
+  private async removeNow(name: string): Promise<void> {
+    if (!this.loaded.has(name)) throw new AppError(404, 'plugin_not_found', `No plugin "${name}"`)
+    const dependants = this.plugins.filter((p) => (p.manifest.dependsOn ?? []).includes(name)).map((p) => p.name)
+    if (dependants.length) throw new AppError(409, 'plugin_required', `${dependants.join(', ')} depend on ${name}: remove them first`, { dependants })
+    await this.deactivate(name)
+    await this.options.runtime.db('installed_plugins').where({ name }).delete()
+    await this.onChange?.()
   }
 
   /** Mount every loaded plugin's routes on a new app generation, under /api/<plugin>. */

@@ -6,6 +6,8 @@ import knex from 'knex'
 import WebSocket from 'ws'
 import { readFrame } from '../../kernel/realtime/protocol.ts'
 import { freePort } from '../../kernel/testing/free-port.ts'
+import { writeFileSync } from 'node:fs'
+import { defaultSource, writePlugin } from '../plugins/fixtures.ts'
 
 /**
  * Two kernel processes on loopback sharing one Postgres and one Redis: what one node changes,
@@ -19,7 +21,7 @@ if (!dbUrl || !redisUrl) {
   t.comment('two-node test skipped: it needs TEST_DATABASE_URL and TEST_REDIS_URL (real Postgres and Redis)')
   t.pass('skipped without real servers')
 } else {
-  t.test('two nodes share enablement and realtime', async (t) => {
+  t.test('two nodes share enablement, realtime and plugin code', async (t) => {
     const name = `sapa_nodes_${randomBytes(4).toString('hex')}`
     const admin = knex({ client: 'pg', connection: dbUrl, pool: { min: 0, max: 1 } })
     await admin.raw(`create database "${name}"`)
@@ -40,7 +42,7 @@ if (!dbUrl || !redisUrl) {
       SAPA_DEMO: 'true',
       SAPA_DEMO_ADMIN_EMAIL: 'ops@nodes.test',
       SAPA_DEMO_ADMIN_PASSWORD: 'two nodes password',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.TWO_NODES_DEBUG ? 'info' : 'warn',
       HOST: '127.0.0.1',
     }
     const children: ChildProcess[] = []
@@ -53,6 +55,7 @@ if (!dbUrl || !redisUrl) {
         const timer = setTimeout(() => reject(new Error(`node on ${port} did not start:\n${output}`)), 60_000)
         const onData = (chunk: Buffer) => {
           output += chunk
+          if (process.env.TWO_NODES_DEBUG) process.stderr.write(`[${port}] ${chunk}`)
           if (output.includes('Sapa is ready')) {
             clearTimeout(timer)
             resolve()
@@ -104,5 +107,33 @@ if (!dbUrl || !redisUrl) {
     const elapsed = Date.now() - since
     t.equal(status, 404, `B answers plugin_disabled ${elapsed} ms after the toggle on A`)
     t.ok(elapsed < 1000, 'within 1 s')
+
+    // Plugin code installed, reloaded and removed on A: B does the same, from the same folder.
+    const dir = writePlugin({ name: 'shipped', version: '1.0.0' })
+    const versionOn = async (node: string) => {
+      const res = await fetch(`${node}/api/shipped/info`, { headers })
+      return res.status === 200 ? ((await res.json()) as { version: string }).version : res.status
+    }
+    const until = async (node: string, want: string | number) => {
+      const since = Date.now()
+      let got: string | number = 0
+      while (Date.now() - since < 5000 && (got = await versionOn(node)) !== want) await new Promise((r) => setTimeout(r, 25))
+      return { got, ms: Date.now() - since }
+    }
+    t.equal((await fetch(`${A}/api/plugins/install`, { method: 'POST', headers, body: JSON.stringify({ dir }) })).status, 201)
+    t.equal(await versionOn(A), '1.0.0')
+    let seen = await until(B, '1.0.0')
+    t.equal(seen.got, '1.0.0', `installed on A, B serves it ${seen.ms} ms later`)
+
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'shipped', version: '2.0.0', type: 'module', sapa: { kernel: '^1' } }))
+    writeFileSync(path.join(dir, 'plugin.ts'), defaultSource('shipped', '2.0.0', []))
+    t.equal((await fetch(`${A}/api/plugins/shipped/reload`, { method: 'POST', headers, body: '{}' })).status, 200)
+    seen = await until(B, '2.0.0')
+    t.equal(seen.got, '2.0.0', `reloaded on A, B serves the new code ${seen.ms} ms later`)
+
+    const { 'content-type': _json, ...noBody } = headers
+    t.equal((await fetch(`${A}/api/plugins/shipped`, { method: 'DELETE', headers: noBody })).status, 204)
+    seen = await until(B, 404)
+    t.equal(seen.got, 404, `removed on A, gone from B ${seen.ms} ms later`)
   })
 }
