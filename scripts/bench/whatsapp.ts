@@ -1,4 +1,4 @@
-// npm run bench -- whatsapp [--quick] [--parts=inbound,outbound,limiter] [--concurrency=16,64] [--inbound=N] [--sends=N] [--http=N] [--latency-seconds=N] [--limiter-seconds=N]
+// npm run bench -- whatsapp [--quick] [--parts=inbound,outbound,limiter] [--concurrency=16,64] [--inbound=N] [--sends=N] [--http=N] [--http-sends=N] [--latency-seconds=N] [--limiter-seconds=N]
 //
 // The WhatsApp pipelines on the sandbox driver, each against a baseline measured in the same run:
 //   a. inbound: messages stored and published to 100 realtime subscribers, against bare single-row
@@ -38,6 +38,7 @@ const LATENCY_SECONDS = option('latency-seconds', QUICK ? 5 : 15)
 const LATENCY_RATE = option('latency-rate', 500)
 const SENDS = option('sends', QUICK ? 5000 : 20_000)
 const HTTP = option('http', 2000)
+const HTTP_SENDS = option('http-sends', QUICK ? 2000 : 10_000)
 const LIMITER_SECONDS = option('limiter-seconds', QUICK ? 10 : 60)
 const LIMITER_RATE = 10
 // Messages in flight for the inbound runs (Postgres only; PGlite is one connection): --concurrency=16,64
@@ -391,6 +392,21 @@ export async function run(): Promise<void> {
         await sleep(1500) // the receipts still in flight, and the statistics collector
         const stats = (await db.raw(`select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables where relname = 'whatsapp_messages'`)).rows[0]
         if (stats) console.log(`   row updates done in place (HOT): ${stats.n_tup_hot_upd} of ${stats.n_tup_upd} (${fmt((100 * Number(stats.n_tup_hot_upd)) / Math.max(1, Number(stats.n_tup_upd)), 0)} %)`)
+      }
+      // For reference, the same through the HTTP API (in process: light-my-request, no network):
+      // session auth, RBAC, schema validation, the audit record and the 202 on top of send().
+      {
+        const count = Math.min(SENDS, HTTP_SENDS)
+        const before = await sentCount()
+        const started = now()
+        await pool(count, 32, async (i) => {
+          const res = await admin.inject({ method: 'POST', url: '/api/whatsapp/messages', payload: { sessionId, to: `+62813${String(2_000_000 + (i % recipients)).padStart(8, '0')}`, type: 'text', text: `http ${i}` } })
+          if (res.statusCode !== 202) throw new Error(res.body)
+        })
+        const answered = now()
+        while ((await sentCount()) < before + count && now() < deadline) await sleep(50)
+        const done = now()
+        console.log(`   for reference, POST /api/whatsapp/messages in process, 32 at a time: ${Math.round(count / ((answered - started) / 1000))} requests/s answered (202), ${Math.round(count / ((done - started) / 1000))} sends/s until all ${count} sent`)
       }
       await admin.inject({ method: 'POST', url: `/api/whatsapp/sessions/${sessionId}/disconnect` })
       console.log()

@@ -3,6 +3,7 @@ import type { InjectOptions } from 'fastify'
 import type { Response } from 'light-my-request'
 import { createTestKernel, TEST_PASSWORD, type Injector, type TestKernel } from '../../kernel/testing/harness.ts'
 import { newId } from '../../kernel/db/ids.ts'
+import { systemActor } from '../../kernel/audit/audit.ts'
 
 const UA = 'sapa-audit-test/1.0'
 
@@ -312,4 +313,36 @@ t.test('GET /api/audit filters and pagination', async (t) => {
   } while (cursor && filtered.length < 10)
   t.same(filtered, ['kernel.user.role_changed', 'kernel.user.added', 'kernel.user.added'], 'pagination keeps the filter')
 
+})
+
+t.test('entries recorded at the same moment outside a transaction go in together; a bad one fails alone', async (t) => {
+  const h = await createTestKernel(t)
+  const tenant = await h.createTenant('batch')
+  const { audit, db } = h.services
+  const inserts: string[] = []
+  const onQuery = (q: { sql: string }) => void (/insert into "audit_log"/.test(q.sql) && inserts.push(q.sql))
+  db.on('query', onQuery)
+  t.teardown(() => void db.off('query', onQuery))
+  const entry = (i: number) => ({ tenantId: tenant.id, action: 'test.thing.done', targetType: 'thing', targetId: `t-${i}`, summary: { i } })
+
+  await Promise.all(Array.from({ length: 20 }, (_, i) => audit.record(db, systemActor, entry(i))))
+  const rows = await db('audit_log').where({ tenant_id: tenant.id, action: 'test.thing.done' }).orderBy('id')
+  t.same(rows.map((r) => r.target_id), Array.from({ length: 20 }, (_, i) => `t-${i}`), 'all twenty, in the order recorded')
+  t.ok(inserts.length <= 2, `${inserts.length} insert statement(s) for 20 entries`)
+
+  // One entry the table refuses (an action too long for its column) among good ones: only it fails.
+  const results = await Promise.allSettled([
+    audit.record(db, systemActor, entry(100)),
+    audit.record(db, systemActor, { ...entry(101), action: 'x'.repeat(200) }),
+    audit.record(db, systemActor, entry(102)),
+  ])
+  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
+  t.same((await db('audit_log').where({ tenant_id: tenant.id }).whereIn('target_id', ['t-100', 't-101', 't-102']).orderBy('id')).map((r) => r.target_id), ['t-100', 't-102'])
+
+  // Inside a transaction the entry is the transaction's: gone if it rolls back.
+  await db.transaction(async (trx) => {
+    await audit.record(trx, systemActor, entry(200))
+    await trx.rollback()
+  }).catch(() => {})
+  t.equal((await db('audit_log').where({ target_id: 't-200' })).length, 0)
 })
