@@ -12,7 +12,10 @@ const names = new Map<string, string>()
  */
 export async function preparedQuery<R = Record<string, unknown>>(db: Knex, sql: string, values: unknown[]): Promise<R[]> {
   if (db.client.config.client !== 'pg') {
-    const result = await db.raw(sql.replace(/\$\d+/g, '?'), values as Knex.RawBinding[])
+    // Positional `?` for knex: one binding per occurrence, so a `$n` used twice gets its value twice.
+    const bindings: unknown[] = []
+    const text = sql.replace(/\$(\d+)/g, (_, n: string) => (bindings.push(values[Number(n) - 1]), '?'))
+    const result = await db.raw(text, bindings as Knex.RawBinding[])
     return (result.rows ?? result) as R[]
   }
   let name = names.get(sql)

@@ -13,6 +13,11 @@ t.test('preparedQuery', async (t) => {
   t.same(await preparedQuery(db, insert, [JSON.stringify([{ id: 1, label: 'a' }, { id: 2, label: 'b' }])]), [{ id: 1 }, { id: 2 }])
   t.same(await preparedQuery(db, insert, [JSON.stringify([{ id: 2, label: 'again' }, { id: 3, label: 'c' }])]), [{ id: 3 }], 'the same statement again, new values')
   t.same(await preparedQuery(db, 'select label from prepared_probe where id = $1 or id = $2 order by id', [1, 3]), [{ label: 'a' }, { label: 'c' }], 'another statement, two parameters')
+  t.same(
+    await preparedQuery(db, 'select label from prepared_probe where id = $2 or (id > $2 and id < $1) order by id', [3, 1]),
+    [{ label: 'a' }, { label: 'b' }],
+    'a parameter used twice, and out of order',
+  )
 
   // A failing call rejects and gives its connection back: many more calls than the pool has connections still work.
   await t.rejects(preparedQuery(db, insert, [JSON.stringify([{ id: 9, label: null }])]), 'a not-null violation rejects')
