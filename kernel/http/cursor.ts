@@ -15,6 +15,31 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return value
 }
 
+type CursorValue = string | number | boolean | null
+
+/**
+ * A keyset cursor for an order other than the id alone: the last row's values in that order (and
+ * whatever else the list needs to check, e.g. which sort it was made for), e.g.
+ * `[sort, key, id]`, as opaque base64url JSON.
+ */
+export const encodeKeysetCursor = (values: readonly CursorValue[]): string => encodeCursor(JSON.stringify(values))
+
+/**
+ * The values of a keyset cursor. `valid` checks them (their number, types, ranges, the sort they were
+ * made for): a cursor that is not base64url JSON, not an array, or refused by `valid` is a 400
+ * `invalid_cursor`, never a database error. Values reaching SQL as uuids must be checked with isUuid.
+ */
+export function decodeKeysetCursor<T extends CursorValue[]>(cursor: string, valid: (values: unknown[]) => values is T): T {
+  let values: unknown
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString())
+  } catch {
+    values = null
+  }
+  if (!Array.isArray(values) || !valid(values)) throw badRequest('invalid_cursor', 'The cursor is not valid')
+  return values
+}
+
 /** Fetch limit+1 rows, return limit and the cursor to the next page (null at the end). */
 export function page<T extends { id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit)

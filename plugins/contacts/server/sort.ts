@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { AppError, decodeCursor, encodeCursor, isUuid } from '@sapa/sdk'
+import { decodeCursor, decodeKeysetCursor, encodeCursor, encodeKeysetCursor, isUuid } from '@sapa/sdk'
 
 /**
  * The orders of the contacts list. `created` is newest first (by the UUIDv7 id, the cursor is the
@@ -16,27 +16,17 @@ export interface SortAfter {
   id: string
 }
 
-const invalidCursor = () => new AppError(400, 'invalid_cursor', 'The cursor is not valid')
-
 /** The cursor of `?cursor=` for this sort; one made for another sort is a 400 invalid_cursor. */
 export function decodeSortCursor(sort: ContactSort, cursor: string | undefined): SortAfter | undefined {
   if (cursor === undefined) return undefined
-  if (sort === 'created') {
-    const id = decodeCursor(cursor)!
-    return { key: null, id }
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString())
-  } catch {
-    throw invalidCursor()
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3) throw invalidCursor()
-  const [s, key, id] = parsed as unknown[]
-  if (s !== sort || typeof id !== 'string' || !isUuid(id)) throw invalidCursor()
-  if (key !== null && typeof key !== 'string') throw invalidCursor()
-  if (sort === 'last_contacted' && key !== null && Number.isNaN(Date.parse(key))) throw invalidCursor()
-  if (typeof key === 'string' && key.length > 255) throw invalidCursor()
+  if (sort === 'created') return { key: null, id: decodeCursor(cursor)! }
+  const [, key, id] = decodeKeysetCursor(cursor, (v): v is [ContactSort, string | null, string] => {
+    const [s, key, id] = v
+    if (v.length !== 3 || s !== sort || typeof id !== 'string' || !isUuid(id)) return false
+    if (key === null) return true
+    if (typeof key !== 'string' || key.length > 255) return false
+    return sort !== 'last_contacted' || !Number.isNaN(Date.parse(key))
+  })
   return { key, id }
 }
 
@@ -50,7 +40,7 @@ export function encodeSortCursor(sort: ContactSort, row: SortRow): string {
   if (sort === 'created') return encodeCursor(row.id)
   const at = row.last_contacted_at
   const key = sort === 'last_contacted' ? (at === null ? null : new Date(at).toISOString()) : row.name
-  return encodeCursor(JSON.stringify([sort, key, row.id]))
+  return encodeKeysetCursor([sort, key, row.id])
 }
 
 /** Fetch limit+1 rows, return limit and the cursor to the next page (null at the end). */

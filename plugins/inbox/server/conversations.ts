@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { AppError, badRequest, isUuid, newId } from '@sapa/sdk'
+import { AppError, decodeKeysetCursor, encodeKeysetCursor, isUuid, newId } from '@sapa/sdk'
 import { findVisible, teamsOf, visibleTo, type Viewer } from './access.ts'
 import type { Actor, Deps } from './deps.ts'
 import { Conversation, CONVERSATION_COLUMNS, Item, Read, Team, type ConversationStatus } from './models.ts'
@@ -13,14 +13,12 @@ const NIL = '00000000-0000-0000-0000-000000000000'
 // ---- list cursor: keyset on (last_message_at, id) ------------------------------------------------
 
 export function encodeListCursor(c: { last_message_at: Date; id: string }): string {
-  return Buffer.from(`${new Date(c.last_message_at).toISOString()}|${c.id}`).toString('base64url')
+  return encodeKeysetCursor([new Date(c.last_message_at).toISOString(), c.id])
 }
 
 export function decodeListCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
-  const date = new Date(at ?? '')
-  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) throw badRequest('invalid_cursor', 'The cursor is not valid')
-  return { at: date, id }
+  const [at, id] = decodeKeysetCursor(cursor, (v): v is [string, string] => v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && isUuid(v[1]))
+  return { at: new Date(at), id }
 }
 
 // ---- views with contacts and people ---------------------------------------------------------------

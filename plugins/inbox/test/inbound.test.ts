@@ -1,4 +1,5 @@
 import t from 'tap'
+import { assertError } from '@sapa/sdk/testing'
 import { until, workspace } from './support/kernel.ts'
 
 t.test('inbound: contact, conversation and item; unread; a resolved conversation reopens', async (t) => {
@@ -127,4 +128,29 @@ t.test('first response and resolution times', async (t) => {
   await h.services.bus.drain()
   t.same(responded.map((e) => [e.responseSeconds, e.first]), [[90, true], [30, false]])
   t.match(resolvedEvents, [{ conversationId: c.id, resolutionSeconds: 720, firstResponseSeconds: 90 }])
+})
+
+t.test('the conversation list pages by (last message, id): a page at a time is the whole list; a bad cursor is a 400', async (t) => {
+  const w = await workspace(t)
+  const { admin } = w
+  for (const phone of ['081250000001', '081250000002', '081250000003']) {
+    await w.inbound(phone, 'halo')
+    await w.conversationOf(`+62${phone.slice(1)}`)
+  }
+  const all = (await w.get(admin, '/api/inbox/conversations?limit=10')).body
+  t.equal(all.items.length, 3)
+  t.equal(all.nextCursor, null)
+  const paged: string[] = []
+  let cursor: string | null = null
+  do {
+    const res: any = (await w.get(admin, `/api/inbox/conversations?limit=1${cursor ? `&cursor=${cursor}` : ''}`)).body
+    paged.push(...res.items.map((c: any) => c.id))
+    cursor = res.nextCursor
+  } while (cursor && paged.length < 10)
+  t.same(paged, all.items.map((c: any) => c.id), 'one at a time, the same conversations in the same order')
+
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  for (const bad of ['bm9wZQ', b64(['not a date', '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b']), b64([new Date().toISOString(), 'not-a-uuid']), b64({ at: 1 })]) {
+    assertError(t, await admin.inject({ method: 'GET', url: `/api/inbox/conversations?cursor=${bad}` }), 400, 'invalid_cursor')
+  }
 })
