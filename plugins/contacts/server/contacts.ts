@@ -407,8 +407,10 @@ export function createContacts(ctx: PluginContext<ContactsSettings>) {
       // they run out within the page) the ones without. Otherwise by id (newest first by default).
       const sort = page.sort
       if (sort && sort !== 'created') {
+        // The filters are built once (they read the tenant's region and fields); each part is a copy.
+        const { qb: filtered } = await api.query(tenantId, filters)
         const part = async (which: 'keyed' | 'unkeyed', limit: number): Promise<Contact[]> => {
-          const { qb } = await api.query(tenantId, filters)
+          const qb = filtered.clone()
           applySort(qb as unknown as Knex.QueryBuilder, sort, page.afterKey, which)
           return qb.limit(limit)
         }

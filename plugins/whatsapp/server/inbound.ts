@@ -5,25 +5,7 @@ import { MEDIA_RULES, type MediaKind, type MediaStore } from './media.ts'
 import { createBatchedWrites, type BatchedWrites } from './batched-writes.ts'
 import { messageView } from './views.ts'
 import { announceStatus } from './announce.ts'
-
-/**
- * Postgres text and jsonb cannot hold U+0000: one NUL from the network failed the insert, so the
- * message was lost (and the sandbox route answered 500). Strings are stored without it. A value
- * without one is returned as it is (nearly every message: no copy on the hot path).
- */
-function noNul<T>(value: T): T {
-  if (typeof value === 'string') return (value.includes('\u0000') ? value.replace(/\u0000/g, '') : value) as T
-  if (!hasNul(value)) return value
-  if (Array.isArray(value)) return value.map(noNul) as T
-  return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, noNul(v)])) as T
-}
-
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000')
-  if (value === null || typeof value !== 'object' || value instanceof Date) return false
-  for (const key in value) if (hasNul((value as Record<string, unknown>)[key])) return true
-  return false
-}
+import { noNul } from './nul.ts'
 
 /**
  * The receive pipeline: what every driver reports, in one shape, stored once.

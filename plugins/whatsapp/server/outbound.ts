@@ -7,6 +7,7 @@ import { toE164 } from './phone.ts'
 import { STATUS_RANK } from './status.ts'
 import { messageView } from './views.ts'
 import { announceStatus } from './announce.ts'
+import { hasNul } from './nul.ts'
 
 export const SEND_ATTEMPTS = 4 // the first try and three retries: 2 s, 4 s, 8 s
 export const SEND_BACKOFF = { type: 'exponential' as const, delay: 2000 }
@@ -40,9 +41,6 @@ export interface SendInput {
 }
 
 export const sendQueue = (sessionId: string) => `send.${sessionId}`
-
-const hasNul = (value: unknown): boolean =>
-  typeof value === 'string' ? value.includes('\u0000') : value !== null && typeof value === 'object' ? Object.values(value).some(hasNul) : false
 
 /** One sender at a time per recipient, so messages to one person arrive in the order they were queued. */
 class KeyedMutex {
